@@ -127,7 +127,7 @@ void ma_dmarc_record_fini(struct ma_dmarc_record *r);
  * Returns MA_OK or MA_ERR_NOMEM. */
 int ma_dmarc_parse(const char *data, size_t len, struct ma_dmarc_record *rec, struct ma_findings *f);
 
-/* True when the bytes start like a DMARC record: "v" *WSP "=" *WSP "DMARC1" followed by end, WSP or ";"
+/* True when the bytes start like a DMARC record: "v" *WSP "=" *WSP "DMARC1" *WSP followed by end or ";"
  * (RFC 9989 4.10 steps 2 and 6: other TXT records at _dmarc names are discarded). */
 bool ma_dmarc_is_record(const char *data, size_t len);
 
@@ -147,9 +147,11 @@ int ma_dmarc_record_check(const struct ma_dmarc_record *rec, struct ma_findings 
  * result is empty, has an empty label or does not fit. */
 int ma_dmarc_domain_norm(const char *in, char *out, size_t outsz);
 
-/* RFC 7489 3.2: the organisational domain by the Public Suffix List — the registrable domain (public suffix plus
- * one label). When the name is itself a public suffix or no rule matches, the name itself (RFC 7489 3.2 step 3).
- * Returns MA_OK, MA_ERR_INVAL (bad name or psl NULL). */
+/* RFC 7489 3.2: the organisational domain by the Public Suffix List — the registrable domain (the longest
+ * matching public suffix plus one label; libpsl's implicit "*" rule covers unlisted TLDs). The name is lower-cased
+ * (ASCII) and may end in one dot; UTF-8 or A-label IDNs both work. Returns MA_OK, MA_ERR_NOTFOUND when the name is
+ * itself a public suffix (it has no organisational domain: callers treat it as its own), MA_ERR_INVAL (bad name,
+ * leading dot, or psl NULL). */
 int ma_dmarc_org_psl(const psl_ctx_t *psl, const char *domain, char *out, size_t outsz);
 
 /* Identifier alignment (RFC 7489 3.1, RFC 9989 4.4): strict = the normalised names are equal; relaxed = their

@@ -135,7 +135,9 @@ bool ma_dmarc_is_record(const char *data, size_t len)
 	if (s.n - i < 6 || memcmp(s.p + i, "DMARC1", 6) != 0)
 		return false;
 	i += 6;
-	return i == s.n || is_wsp(s.p[i]) || s.p[i] == ';';
+	while (i < s.n && is_wsp(s.p[i]))
+		i++;
+	return i == s.n || s.p[i] == ';';
 }
 
 /* ---- values ---------------------------------------------------------------------------------------------- */
@@ -547,6 +549,8 @@ int ma_dmarc_parse(const char *data, size_t len, struct ma_dmarc_record *r, stru
 				rc = add(f, "dmarc.record.not-dmarc", NULL, seg, "the first tag must be v=DMARC1");
 				return rc;
 			}
+			if (val.n < 5 || !span_ieq((struct span){val.p, 5}, "dmarc"))
+				return add(f, "dmarc.record.not-dmarc", NULL, seg, "the first tag must be v=DMARC1");
 			if (val.n != 6 || memcmp(val.p, "DMARC1", 6) != 0) {
 				const char *why = "must be exactly DMARC1";
 				if (val.n > 6 && memcmp(val.p, "DMARC1", 6) == 0)
