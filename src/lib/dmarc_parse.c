@@ -4,6 +4,7 @@
  * cap the length and the tag count, and turn every problem into a finding. Receivers' tolerance is followed: a
  * trailing ';' and whitespace around '=' and ';' are fine, unknown tags are ignored (RFC 9989 4.7), and a bad value
  * falls back to the tag's default (RFC 9989 4.8) — but each of these is reported. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,6 +397,21 @@ static const struct {
 	{"t", MA_DMARC_TAG_T},         {"psd", MA_DMARC_TAG_PSD},
 };
 
+/* "pct, ri": the names of the known tags in `mask` that are present. */
+static void tag_list(unsigned tags, unsigned mask, char *out, size_t outsz)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t t = 0; t < sizeof known_tags / sizeof known_tags[0]; t++) {
+		if (!(tags & mask & known_tags[t].bit))
+			continue;
+		int n = snprintf(out + o, outsz - o, "%s%s", o ? ", " : "", known_tags[t].name);
+		if (n < 0 || (size_t)n >= outsz - o)
+			return;
+		o += (size_t)n;
+	}
+}
+
 static int bad_value(struct ma_dmarc_record *r, unsigned bit, struct ma_findings *f, const char *tag,
 		     struct span v, const char *why)
 {
@@ -606,15 +622,15 @@ int ma_dmarc_parse(const char *data, size_t len, struct ma_dmarc_record *r, stru
 			: neu	   ? MA_DMARC_GEN_RFC9989
 				   : MA_DMARC_GEN_COMMON;
 	if (f != NULL && old) {
-		rc = ma_findings_add(f, "dmarc.tag.rfc7489-only", "%s%s%s", (r->tags & MA_DMARC_TAG_PCT) ? " pct" : "",
-				     (r->tags & MA_DMARC_TAG_RF) ? " rf" : "", (r->tags & MA_DMARC_TAG_RI) ? " ri" : "");
-		if (rc != MA_OK)
+		char list[16];
+		tag_list(r->tags, MA_DMARC_TAGS_RFC7489_ONLY, list, sizeof list);
+		if ((rc = ma_findings_add(f, "dmarc.tag.rfc7489-only", "%s", list)) != MA_OK)
 			return rc;
 	}
 	if (f != NULL && neu) {
-		rc = ma_findings_add(f, "dmarc.tag.rfc9989-only", "%s%s%s", (r->tags & MA_DMARC_TAG_NP) ? " np" : "",
-				     (r->tags & MA_DMARC_TAG_T) ? " t" : "", (r->tags & MA_DMARC_TAG_PSD) ? " psd" : "");
-		if (rc != MA_OK)
+		char list[16];
+		tag_list(r->tags, MA_DMARC_TAGS_RFC9989_ONLY, list, sizeof list);
+		if ((rc = ma_findings_add(f, "dmarc.tag.rfc9989-only", "%s", list)) != MA_OK)
 			return rc;
 	}
 	effective(r);
