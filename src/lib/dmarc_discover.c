@@ -294,6 +294,7 @@ struct ma_dmarc_discover {
 	char psl_org[NAMESZ];
 	struct hit psl_hit; /* _dmarc.<PSL org domain> when the walk did not ask it */
 	const struct hit *psl_ref;
+	struct ma_dns_question asked; /* the question handed out, until it is answered */
 	bool done;
 };
 
@@ -355,7 +356,21 @@ static bool psl_needs_query(struct ma_dmarc_discover *d)
 
 static int finish(struct ma_dmarc_discover *d);
 
+static int next_question(struct ma_dmarc_discover *d, struct ma_dns_question *q);
+
 int ma_dmarc_discover_next(struct ma_dmarc_discover *d, struct ma_dns_question *q)
+{
+	if (d->pending) { /* asked again before answering: the same question */
+		*q = d->asked;
+		return 1;
+	}
+	int rc = next_question(d, q);
+	if (rc == 1)
+		d->asked = *q;
+	return rc;
+}
+
+static int next_question(struct ma_dmarc_discover *d, struct ma_dns_question *q)
 {
 	if (d->done)
 		return 0;
@@ -503,7 +518,7 @@ static int finish(struct ma_dmarc_discover *d)
 
 	/* RFC 9989: exact, then the tree walk. */
 	struct ma_dmarc_method *m9 = &res->rfc9989;
-	if (!w->failed || (exact->found && w->failed_at > 0))
+	if (!w->failed) /* a walk cut short by a failure cannot name the organisational domain */
 		walk_org(w, m9->org_domain);
 	if (exact->found) {
 		if ((rc = method_set(m9, MA_DMARC_HOW_EXACT, author, exact, author, res->author_nxdomain, true)) != MA_OK)

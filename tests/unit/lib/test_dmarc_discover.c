@@ -307,7 +307,33 @@ static void test_step_contract(void **state)
 	struct ma_dns_answer a = {.status = MA_DNS_NXDOMAIN};
 	assert_int_equal(ma_dmarc_discover_answer(d, &a), MA_ERR_STATE); /* nothing asked yet */
 	assert_null(ma_dmarc_discover_result(d));
+	struct ma_dns_question q1, q2;
+	assert_int_equal(ma_dmarc_discover_next(d, &q1), 1);
+	assert_int_equal(ma_dmarc_discover_next(d, &q2), 1); /* unanswered: asked again */
+	assert_string_equal(q1.name, "_dmarc.example.com");
+	assert_string_equal(q2.name, q1.name);
+	assert_int_equal(q1.type, MA_DNS_T_TXT);
 	ma_dmarc_discover_free(d);
+}
+
+static void test_walk_failure_leaves_org_unknown(void **state)
+{
+	(void)state;
+	/* the author's own record is found, but the walk above it fails: the policy stands, the organisational domain
+	 * by the tree walk is unknown, and no disagreement is claimed */
+	struct fakedns *z = fakedns_new();
+	fakedns_txt(z, "_dmarc.mail.example.com", "v=DMARC1; p=reject", NULL);
+	fakedns_exists(z, "mail.example.com");
+	fakedns_timeout(z, "_dmarc.example.com");
+	struct ma_dmarc_discover *d = discover(z, "mail.example.com", psl, NULL);
+	const struct ma_dmarc_discovery *r = ma_dmarc_discover_result(d);
+	assert_int_equal(r->outcome, MA_DMARC_FOUND);
+	assert_int_equal(r->primary->how, MA_DMARC_HOW_EXACT);
+	assert_string_equal(r->rfc9989.org_domain, "");
+	assert_false(r->disagree);
+	assert_true(ma_findings_has(&r->findings, "dmarc.discovery.temperror"));
+	ma_dmarc_discover_free(d);
+	fakedns_free(z);
 }
 
 /* ---- RFC 9989 tree-walk vectors ---------------------------------------------------------------------------- */
@@ -584,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_nxdomain_np_and_testing),
 		cmocka_unit_test(test_bogus_and_malformed),
 		cmocka_unit_test(test_step_contract),
+		cmocka_unit_test(test_walk_failure_leaves_org_unknown),
 		cmocka_unit_test(test_treewalk_vectors),
 		cmocka_unit_test(test_opendmarc_alignment),
 		cmocka_unit_test(test_report_destinations),
