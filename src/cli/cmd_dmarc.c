@@ -12,21 +12,6 @@
 #include "lib/err.h"
 #include "net/resolver.h"
 
-/* The shared network options and the libunbound resolver are written alongside this command (src/cli/netopts.c,
- * src/net/resolver.c). Declared weak so that, until both are linked in, the references are NULL and the command
- * says so (exit 2) instead of breaking the build; once they land these declarations change nothing and can go. */
-int ma_netopts_parse(struct ma_resolver_opts *o, int argc, char **argv, int *i) __attribute__((weak));
-struct ma_resolver *ma_netopts_resolver(const struct ma_resolver_opts *o) __attribute__((weak));
-int ma_resolver_query(struct ma_resolver *r, const struct ma_dns_question *q, struct ma_dns_answer *ans)
-	__attribute__((weak));
-void ma_resolver_free(struct ma_resolver *r) __attribute__((weak));
-
-static bool network_linked(void)
-{
-	return ma_netopts_parse != NULL && ma_netopts_resolver != NULL && ma_resolver_query != NULL &&
-	       ma_resolver_free != NULL;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: mailassure dmarc DOMAIN [network options] [--json]\n\n"
@@ -141,7 +126,6 @@ int ma_cmd_dmarc(int argc, char **argv)
 {
 	struct ma_resolver_opts ro = {0};
 	const char *domain = NULL;
-	bool net = network_linked();
 	bool json = false;
 	for (int i = 1; i < argc;) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -153,8 +137,6 @@ int ma_cmd_dmarc(int argc, char **argv)
 			i++;
 			continue;
 		}
-		if (!net)
-			break; /* said below, whatever the other arguments */
 		int n = ma_netopts_parse(&ro, argc, argv, &i);
 		if (n < 0)
 			return MA_EXIT_ERROR;
@@ -166,10 +148,6 @@ int ma_cmd_dmarc(int argc, char **argv)
 			return MA_EXIT_ERROR;
 		}
 		domain = argv[i++];
-	}
-	if (!net) {
-		fprintf(stderr, "mailassure dmarc: DNS resolution is not built yet (src/net/resolver.c)\n");
-		return MA_EXIT_ERROR;
 	}
 	if (domain == NULL) {
 		usage(stderr);
