@@ -51,5 +51,33 @@ const struct ma_finding_def ma_spf_findings[] = {
 	{"spf.exp.used", MA_SEV_INFO, "The record has an exp= explanation",
 	 "Receivers may show the explanation to the sender on fail (RFC 7208 6.2); it costs an extra DNS query."},
 
+	/* A domain's policy, walked through DNS (spf_tree.c) and evaluation outcomes. */
+	{"spf.record.missing", MA_SEV_ERROR, "The domain publishes no SPF record",
+	 "Publish one TXT record starting 'v=spf1' (RFC 7208 3, 4.5); a domain that sends no mail publishes "
+	 "'v=spf1 -all' (UK government standard)."},
+	{"spf.record.multiple", MA_SEV_ERROR, "The domain publishes more than one SPF record: receivers return "
+	 "permerror",
+	 "Merge them into exactly one TXT record starting 'v=spf1' (RFC 7208 3.2, 4.5)."},
+	{"spf.lookup.inconclusive", MA_SEV_WARNING, "A DNS query failed temporarily; the result is inconclusive",
+	 "Receivers return temperror while the query fails (RFC 7208 2.6.6); check the name servers and run the "
+	 "check again."},
+	{"spf.include.no-record", MA_SEV_ERROR, "An included domain has no SPF record: receivers return permerror",
+	 "include: of a domain without an SPF record is a permerror (RFC 7208 5.2); remove the include or fix the "
+	 "name."},
+	{"spf.include.invalid", MA_SEV_ERROR, "An included or redirected-to record is broken: receivers return "
+	 "permerror",
+	 "Errors in an included record propagate (RFC 7208 5.2, 6.1); ask the owner to fix it or remove the include."},
+	{"spf.include.loop", MA_SEV_ERROR, "The includes or redirects form a loop",
+	 "A loop runs into the lookup limit and gives permerror (RFC 7208 4.6.4, 5.2); remove the include that "
+	 "points back."},
+	{"spf.redirect.no-record", MA_SEV_ERROR, "The redirect target has no SPF record: receivers return permerror",
+	 "redirect= to a domain without an SPF record is a permerror (RFC 7208 6.1)."},
+	{"spf.void.over-limit", MA_SEV_ERROR, "More than 2 lookups return no answer: receivers return permerror",
+	 "Names that do not exist or have no records count as void lookups, limited to 2 (RFC 7208 4.6.4); remove "
+	 "terms naming dead domains."},
+	{"spf.mx.too-many", MA_SEV_ERROR, "An mx mechanism names a domain with more than 10 MX records",
+	 "The mx mechanism gives permerror past 10 MX names (RFC 7208 4.6.4); use ip4:/ip6: or a: instead."},
+	{"spf.tree.macro", MA_SEV_INFO, "A term depends on the message (macros) and cannot be expanded in advance",
+	 "Macros are expanded per message (RFC 7208 7); its lookups are counted but its addresses are unknown."},
 	{NULL, MA_SEV_OK, NULL, NULL},
 };
