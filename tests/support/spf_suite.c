@@ -374,7 +374,8 @@ static void bputs(struct buf *b, const char *s)
 	bput(b, s, strlen(s));
 }
 
-/* An absolute owner/target name, or false when the name cannot be written in a zone file. */
+/* An absolute owner/target name with every byte outside LDH, '_' and '*' written as \DDD, or false when the name
+ * cannot be a DNS name at all. */
 static bool abs_name(const char *name, char *out, size_t outsz)
 {
 	uint8_t wire[256];
@@ -382,13 +383,20 @@ static bool abs_name(const char *name, char *out, size_t outsz)
 		snprintf(out, outsz, ".");
 		return true;
 	}
-	for (const char *p = name; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f || *p == ';' || *p == '(' || *p == ')' || *p == '"' || *p == '\\' || *p == '$' || *p == '@')
-			return false;
 	if (ma_dns_name_encode(name, wire, sizeof wire) < 0)
 		return false;
-	size_t n = strlen(name);
-	snprintf(out, outsz, "%s%s", name, name[n - 1] == '.' ? "" : ".");
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && o + 5 < outsz; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			     *p == '-' || *p == '_' || *p == '*' || *p == '.';
+		if (plain)
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, outsz - o, "\\%03u", *p);
+	}
+	if (o > 0 && out[o - 1] != '.')
+		out[o++] = '.';
+	out[o] = '\0';
 	return true;
 }
 
