@@ -63,6 +63,9 @@ void spf_suite_free(struct spf_suite *s);
  * TIMEOUT names are not marked in z: spf_suite_fake_resolve() applies them per type. */
 void spf_suite_fakedns(const struct spf_suite_scenario *sc, struct fakedns *z);
 
+/* A PTR or CNAME record into z (wire-encoding the target here; equivalent to fakedns_ptr/fakedns_cname). */
+void spf_suite_name_rr(struct fakedns *z, uint16_t type, const char *name, const char *target);
+
 /* The suite's TIMEOUT: a query of a TIMEOUT name times out unless the name has records of that very type
  * (spftimeout: TXT present, TIMEOUT listed -> the TXT query answers). */
 bool spf_suite_is_timeout(const struct spf_suite_scenario *sc, const struct ma_dns_question *q);

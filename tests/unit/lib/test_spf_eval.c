@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fakedns.h"
+#include "spf_suite.h"
 #include "lib/err.h"
 #include "lib/spf.h"
 
@@ -53,8 +54,8 @@ static struct fakedns *zone(void)
 	fakedns_aaaa(z, "host.example.com", "2001:db8::10");
 	fakedns_mx(z, "mx.example.com", 10, "host.example.com");
 	fakedns_a(z, "net24.example.com", "192.0.2.200");
-	fakedns_ptr(z, "10.2.0.192.in-addr.arpa", "host.example.com");
-	fakedns_ptr(z, "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "host.example.com");
+	spf_suite_name_rr(z, MA_DNS_T_PTR, "10.2.0.192.in-addr.arpa", "host.example.com");
+	spf_suite_name_rr(z, MA_DNS_T_PTR, "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "host.example.com");
 	fakedns_txt(z, "inc-pass.example.com", "v=spf1 ip4:192.0.2.10 -all", NULL);
 	fakedns_txt(z, "inc-fail.example.com", "v=spf1 -all", NULL);
 	fakedns_txt(z, "inc-perm.example.com", "v=spf1 foo", NULL);
@@ -166,7 +167,7 @@ static void test_counts_and_limits(void **state)
 	for (int i = 0; i < 12; i++) {
 		char h[64];
 		snprintf(h, sizeof h, "h%d.c.t", i);
-		fakedns_ptr(z, "99.2.0.192.in-addr.arpa", h);
+		spf_suite_name_rr(z, MA_DNS_T_PTR, "99.2.0.192.in-addr.arpa", h);
 		fakedns_a(z, h, "192.0.2.99");
 	}
 	g = check(z, "192.0.2.99", "user@c.t", NULL);
@@ -268,8 +269,8 @@ static void test_p_macro(void **state)
 	struct fakedns *z = zone();
 	fakedns_txt(z, "c.t", "v=spf1 -all exp=e.t", NULL);
 	fakedns_txt(z, "e.t", "%{p} / %{p2} / %{pr}", NULL);
-	fakedns_ptr(z, "1.2.0.192.in-addr.arpa", "fake.c.t");      /* does not resolve back */
-	fakedns_ptr(z, "1.2.0.192.in-addr.arpa", "mail.sub.c.t"); /* validated, subdomain of c.t */
+	spf_suite_name_rr(z, MA_DNS_T_PTR, "1.2.0.192.in-addr.arpa", "fake.c.t");      /* does not resolve back */
+	spf_suite_name_rr(z, MA_DNS_T_PTR, "1.2.0.192.in-addr.arpa", "mail.sub.c.t"); /* validated, subdomain of c.t */
 	fakedns_a(z, "mail.sub.c.t", "192.0.2.1");
 	struct got g = check(z, "192.0.2.1", "user@c.t", NULL);
 	assert_string_equal(g.explanation, "mail.sub.c.t / c.t / t.c.sub.mail");
