@@ -13,21 +13,6 @@
 #include "lib/spf.h"
 #include "net/resolver.h"
 
-/* The shared network options and the libunbound resolver are written alongside this command (src/cli/netopts.c,
- * src/net/resolver.c). Declared weak, as cmd_dmarc.c does, so that until both are linked in the command says so
- * (exit 2) instead of breaking the build; once they land these declarations change nothing. */
-int ma_netopts_parse(struct ma_resolver_opts *o, int argc, char **argv, int *i) __attribute__((weak));
-struct ma_resolver *ma_netopts_resolver(const struct ma_resolver_opts *o) __attribute__((weak));
-int ma_resolver_query(struct ma_resolver *r, const struct ma_dns_question *q, struct ma_dns_answer *ans)
-	__attribute__((weak));
-void ma_resolver_free(struct ma_resolver *r) __attribute__((weak));
-
-static bool network_linked(void)
-{
-	return ma_netopts_parse != NULL && ma_netopts_resolver != NULL && ma_resolver_query != NULL &&
-	       ma_resolver_free != NULL;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: mailassure spf IP SENDER [--helo NAME] [network options] [--json]\n\n"
@@ -76,7 +61,7 @@ int ma_cmd_spf(int argc, char **argv)
 	const char *pos[2] = {NULL, NULL};
 	int npos = 0;
 	const char *helo = NULL, *receiver = NULL;
-	bool json = false, net = network_linked();
+	bool json = false;
 	for (int i = 1; i < argc;) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -97,7 +82,7 @@ int ma_cmd_spf(int argc, char **argv)
 			i += 2;
 			continue;
 		}
-		if (net && a[0] == '-' && a[1] == '-') {
+		if (a[0] == '-' && a[1] == '-') {
 			int n = ma_netopts_parse(&ro, argc, argv, &i);
 			if (n < 0)
 				return MA_EXIT_ERROR;
@@ -118,10 +103,6 @@ int ma_cmd_spf(int argc, char **argv)
 	}
 	if (pos[1][0] == '\0' && helo == NULL) {
 		fprintf(stderr, "mailassure spf: an empty SENDER (null reverse-path) needs --helo NAME\n");
-		return MA_EXIT_ERROR;
-	}
-	if (!net) {
-		fprintf(stderr, "mailassure spf: DNS resolution is not built yet (src/net/resolver.c)\n");
 		return MA_EXIT_ERROR;
 	}
 	struct ma_spf_eval_opts o = {

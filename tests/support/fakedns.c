@@ -132,7 +132,8 @@ static void add_name_rr(struct fakedns *z, const char *name, uint16_t type, cons
 			const char *target)
 {
 	uint8_t buf[300];
-	memcpy(buf, prefix, plen);
+	if (plen > 0)
+		memcpy(buf, prefix, plen);
 	int w = ma_dns_name_encode(target, buf + plen, sizeof buf - plen);
 	if (w < 0)
 		abort();
