@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# scripts/install-deps.sh — install what building, testing (and, with --bench, benchmarking) mailassure needs on
+# Debian 12. Idempotent: packages already present are not fetched again, so a warm machine takes about a second.
+#   scripts/install-deps.sh            build and test dependencies
+#   scripts/install-deps.sh --bench    also the benchmark peers (libspf2's spfquery, Node.js + mailauth)
+set -euo pipefail
+
+# Build: compiler, CMake, and the libraries the code links.
+BUILD_PKGS=(
+	build-essential cmake pkg-config clang libclang-rt-14-dev llvm-14
+	libssl-dev libunbound-dev libpsl-dev publicsuffix dns-root-data libjansson-dev libevent-dev
+)
+# Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), tools the shell tests use.
+TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils jq python3 ca-certificates)
+# Benchmarks: the peers we measure against in the same run.
+BENCH_PKGS=(spfquery nodejs npm)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+bench=0
+for a in "$@"; do
+	case "$a" in
+	--bench) bench=1; want+=("${BENCH_PKGS[@]}") ;;
+	*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# knot's package starts a system knotd on port 53; the tests start their own on loopback ports and need none.
+if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now knot >/dev/null 2>&1 || true
+fi
+
+if [ $bench = 1 ]; then
+	# mailauth (the Node.js peer) goes into bench/.node, never into the repository's history.
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	if [ ! -d "$root/bench/.node/node_modules/mailauth" ]; then
+		mkdir -p "$root/bench/.node"
+		(cd "$root/bench/.node" && npm install --silent --no-audit --no-fund mailauth >/dev/null)
+	fi
+fi
