@@ -11,6 +11,9 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	 "A key record needs only v, k and p (RFC 6376 3.6.1); remove the rest."},
 	{"dkim.record.syntax", MA_SEV_ERROR, "The DKIM key record is not a valid tag list, so verifiers ignore it",
 	 "Write tag=value pairs separated by ';' (RFC 6376 3.2), e.g. v=DKIM1; k=rsa; p=MIIB..."},
+	{"dkim.record.empty-tag", MA_SEV_WARNING, "The record has an empty tag between semicolons (';;')",
+	 "RFC 6376 3.2 allows only one optional ';' at the end: strict verifiers reject the whole record. Remove the "
+	 "extra ';'."},
 	{"dkim.record.version-invalid", MA_SEV_ERROR, "The v tag is not exactly DKIM1, so verifiers discard the record",
 	 "Use v=DKIM1, in upper case, or leave v out (RFC 6376 3.6.1)."},
 	{"dkim.record.version-not-first", MA_SEV_ERROR, "The v tag is not the first tag, so verifiers discard the record",

@@ -53,26 +53,30 @@ static bool span_eq(struct span s, const char *lit)
 }
 
 /* RFC 5234 2.3: ABNF quoted strings are case-insensitive, so k=RSA and h=SHA256 are the same as their lower-case
- * forms; only v=DKIM1 is spelled with %x values (case-sensitive) in RFC 6376 3.6.1. */
+ * forms; only v=DKIM1 is spelled with %x values (case-sensitive) in RFC 6376 3.6.1. Whitespace inside the token is
+ * skipped, as stalwart's verifier does ("sha 256" is sha256): a linter should not call a record broken that
+ * deployed verifiers read. */
 static bool span_eq_ci(struct span s, const char *lit)
 {
-	size_t l = strlen(lit);
-	if (s.n != l)
-		return false;
-	for (size_t i = 0; i < l; i++) {
+	size_t j = 0;
+	for (size_t i = 0; i < s.n; i++) {
 		char a = s.p[i];
+		if (is_wsp(a))
+			continue;
 		if (a >= 'A' && a <= 'Z')
 			a = (char)(a + 32);
-		if (a != lit[i])
+		if (lit[j] == '\0' || a != lit[j])
 			return false;
+		j++;
 	}
-	return true;
+	return lit[j] == '\0';
 }
 
 /* RFC 6376 3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ]. Returns the number of tags, or -1 on a syntax error
  * (with *why set), -2 when there are more than `max` tags. A final segment of only whitespace is accepted, as
- * most verifiers do. */
-static int parse_taglist(const char *data, size_t len, struct tag *tags, size_t max, const char **why)
+ * most verifiers do; empty tag-specs in the middle (";;") are counted in *empty: mox rejects them, stalwart and
+ * others skip them, so they are a warning rather than a broken record. */
+static int parse_taglist(const char *data, size_t len, struct tag *tags, size_t max, const char **why, size_t *empty)
 {
 	size_t n = 0, pos = 0;
 	while (pos <= len) {
@@ -82,10 +86,11 @@ static int parse_taglist(const char *data, size_t len, struct tag *tags, size_t 
 		struct span seg = trim((struct span){data + pos, end - pos});
 		bool last = end >= len;
 		if (seg.n == 0) {
-			if (last && (n > 0 || pos == 0))
+			if (last)
 				break; /* "a=b;" or "a=b; " or an empty record */
-			*why = "an empty tag between semicolons";
-			return -1;
+			(*empty)++;
+			pos = end + 1;
+			continue;
 		}
 		size_t eq = 0;
 		while (eq < seg.n && seg.p[eq] != '=')
@@ -305,7 +310,8 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 	}
 	struct tag tags[MA_DKIM_TAGS_MAX];
 	const char *why = NULL;
-	int n = parse_taglist(data, len, tags, MA_DKIM_TAGS_MAX, &why);
+	size_t empty = 0;
+	int n = parse_taglist(data, len, tags, MA_DKIM_TAGS_MAX, &why, &empty);
 	if (n == -2) {
 		ADD("dkim.record.too-many-tags", "more than %d", MA_DKIM_TAGS_MAX);
 		return MA_OK;
@@ -325,6 +331,8 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 		ADD("dkim.record.empty", NULL);
 		return MA_OK;
 	}
+	if (empty > 0)
+		ADD("dkim.record.empty-tag", "%zu empty", empty);
 	/* RFC 6376 3.2: a duplicated tag name makes the whole tag-list invalid. */
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
@@ -409,11 +417,11 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 	if (key->flags & MA_DKIM_FLAG_STRICT)
 		ADD("dkim.flag.strict", NULL);
 	struct span pv = trim(p->value);
-	bool empty = true;
+	bool p_empty = true;
 	for (size_t i = 0; i < pv.n; i++)
 		if (!is_wsp(pv.p[i]))
-			empty = false;
-	if (empty) {
+			p_empty = false;
+	if (p_empty) {
 		/* RFC 6376 3.6.1: an empty p= means the key has been revoked. */
 		key->revoked = true;
 		key->valid = !bad;
