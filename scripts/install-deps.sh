@@ -12,14 +12,20 @@ BUILD_PKGS=(
 )
 # Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), tools the shell tests use.
 TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils jq python3 ca-certificates)
-# Benchmarks: the peers we measure against in the same run.
-BENCH_PKGS=(spfquery nodejs npm)
+# Benchmarks: the peers we measure against in the same run. Node.js and npm come from Debian unless a node with npm
+# is already installed (a NodeSource nodejs package bundles npm and conflicts with Debian's npm).
+BENCH_PKGS=(spfquery util-linux bc)
+BENCH_NODE_PKGS=(nodejs npm)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 bench=0
 for a in "$@"; do
 	case "$a" in
-	--bench) bench=1; want+=("${BENCH_PKGS[@]}") ;;
+	--bench)
+		bench=1
+		want+=("${BENCH_PKGS[@]}")
+		command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || want+=("${BENCH_NODE_PKGS[@]}")
+		;;
 	*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 	esac
 done
