@@ -47,6 +47,8 @@ int ma_lint(enum ma_lint_kind kind, const char *data, size_t len, struct ma_lint
 
 int ma_lint_kind_from_name(const char *name)
 {
+	if (name == NULL)
+		return -1;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(name, kinds[i].name) == 0)
 			return (int)i;
