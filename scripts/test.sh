@@ -38,11 +38,11 @@ run_ctest() {
 	rm -f "$log"
 }
 
-configure_build() { # DIR ARGS...
+configure_build() { # DIR ARGS...: configure and build everything; fails when any target does not build
 	local dir=$1; shift
-	cmake -S . -B "$dir" -DMA_SHARED_DIR="$shared" "$@" >/dev/null &&
-		cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-	[ -x "$dir/mailassure" ]
+	cmake -S . -B "$dir" -DMA_SHARED_DIR="$shared" "$@" >/dev/null || return 1
+	cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- '
+	[ "${PIPESTATUS[0]}" = 0 ] && [ -x "$dir/mailassure" ]
 }
 
 echo "== build (gcc, -Werror)"
@@ -86,5 +86,5 @@ if [ "${MA_SKIP_FUZZ:-0}" != 1 ]; then
 	fi
 fi
 
-echo "summary: $total_pass passed, $total_fail failed"
+echo "summary: $total_pass passed, $total_fail failed ($((SECONDS / 60)) min $((SECONDS % 60)) s)"
 exit $status
