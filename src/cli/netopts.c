@@ -36,8 +36,14 @@ int ma_netopts_parse(struct ma_resolver_opts *o, int argc, char **argv, int *i)
 		return 1;
 	}
 	if (match_valued("--resolver", argc, argv, i, &val)) {
+		char fwd[128];
 		if (val == NULL || *val == '\0') {
 			fprintf(stderr, "mailassure: --resolver needs ADDR[:PORT]\n");
+			return -1;
+		}
+		if (ma_resolver_parse_server(val, fwd, sizeof fwd) != MA_OK) {
+			fprintf(stderr, "mailassure: --resolver '%s': want an IP address as ADDR, ADDR:PORT, [IPV6]:PORT "
+					"or ADDR@PORT (port 1-65535)\n", val);
 			return -1;
 		}
 		o->server = val;
