@@ -14,13 +14,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mailassure lint {spf|dmarc|dkim|mta-sts|mta-sts-policy|tls-rpt} RECORD [--json]\n\n"
+	fprintf(out, "usage: mailassure lint {spf|dmarc|dkim|mta-sts|mta-sts-policy|tls-rpt} [--json] [--] RECORD\n\n"
 		     "Lint one record's text (no DNS queries). RECORD '-' reads it from standard input (up to 1 MiB):\n"
 		     "use that for an MTA-STS policy file. For TXT records give the strings joined, as receivers do.\n\n"
 		     "options:\n"
 		     "  --json       print {\"kind\",\"valid\",\"parsed\",\"findings\":[{\"id\",\"severity\",\"message\","
 		     "\"advice\"}]}\n"
-		     "  -h, --help   show this help\n\n"
+		     "  -h, --help   show this help\n"
+		     "  --           end of options (for a RECORD that starts with '-')\n\n"
 		     "exit status: 0 no error finding, 1 an error finding, 2 usage or operational error.\n");
 }
 
@@ -72,19 +73,29 @@ static int read_stdin(char **out, size_t *outlen)
 int ma_cmd_lint(int argc, char **argv)
 {
 	const char *kind_name = NULL, *record = NULL;
-	bool json = false;
+	bool json = false, options = true;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (options && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
 			usage(stdout);
 			return MA_EXIT_OK;
-		} else if (strcmp(argv[i], "--json") == 0) {
+		} else if (options && strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (options && strcmp(argv[i], "--") == 0) {
+			options = false; /* a record that starts with '-' follows */
+		} else if (options && argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "mailassure lint: unknown option '");
+			print_safe(stderr, argv[i]);
+			fprintf(stderr, "'\n");
+			usage(stderr);
+			return MA_EXIT_ERROR;
 		} else if (kind_name == NULL) {
 			kind_name = argv[i];
 		} else if (record == NULL) {
 			record = argv[i];
 		} else {
-			fprintf(stderr, "mailassure lint: unexpected argument '%s'\n", argv[i]);
+			fprintf(stderr, "mailassure lint: unexpected argument '");
+			print_safe(stderr, argv[i]);
+			fprintf(stderr, "'\n");
 			usage(stderr);
 			return MA_EXIT_ERROR;
 		}
@@ -95,7 +106,9 @@ int ma_cmd_lint(int argc, char **argv)
 	}
 	int kind = ma_lint_kind_from_name(kind_name);
 	if (kind < 0) {
-		fprintf(stderr, "mailassure lint: unknown kind '%s'\n", kind_name);
+		fprintf(stderr, "mailassure lint: unknown kind '");
+		print_safe(stderr, kind_name);
+		fprintf(stderr, "'\n");
 		usage(stderr);
 		return MA_EXIT_ERROR;
 	}

@@ -32,6 +32,23 @@ static bool is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* A printable, bounded copy of untrusted bytes for a finding's detail: details end up in JSON (valid UTF-8 only)
+ * and on terminals, so anything outside printable ASCII becomes '?'. */
+static const char *printable(const char *p, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 4 < outsz; i++) {
+		unsigned char c = (unsigned char)p[i];
+		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (o + 4 >= outsz && n > o) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void ma_tlsrpt_record_fini(struct ma_tlsrpt_record *rec)
 {
 	for (size_t i = 0; i < rec->nrua; i++)
@@ -124,7 +141,8 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
 				size_t ul = p - us;
 				const char *why = ul ? check_uri(data + us, ul) : "tlsrpt.rua.invalid";
 				if (why != NULL) {
-					ADD(why, "%.*s", (int)(ul > 200 ? 200 : ul), data + us);
+					char shown[120];
+					ADD(why, "'%s'", printable(data + us, ul, shown, sizeof shown));
 				} else if (rec->nrua < MA_TLSRPT_RUA_MAX) {
 					char *u = strndup(data + us, ul);
 					if (u == NULL)

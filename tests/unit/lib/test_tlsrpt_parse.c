@@ -137,8 +137,16 @@ static void test_hostile(void **state)
 	assert_false(parse_ok(nul, sizeof nul - 1, &f));
 	assert_true(ma_findings_has(&f, "tlsrpt.rua.invalid"));
 	ma_findings_fini(&f);
-	static const char utf8[] = "v=TLSRPTv1; rua=mailto:tl\xc3\xa9@b.example";
-	assert_false(parse_ok(utf8, sizeof utf8 - 1, NULL));
+	static const char utf8[] = "v=TLSRPTv1; rua=mailto:tl\xc3\xa9@b.example,https://x\xff\x1b.example";
+	ma_findings_init(&f);
+	assert_false(parse_ok(utf8, sizeof utf8 - 1, &f));
+	/* details quote the bad URI made printable, so the findings always serialise to JSON */
+	json_t *j = ma_findings_to_json(&f);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "message")),
+			    "A rua destination is not a valid mailto: or https: URI: 'https://x??.example'");
+	json_decref(j);
+	ma_findings_fini(&f);
 	free(big);
 }
 
