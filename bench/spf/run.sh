@@ -10,9 +10,9 @@
 # agree across the three), then MA_BENCH_ROUNDS times timed, one evaluation at a time; the median of
 # MA_BENCH_REPEAT runs is reported. The cache is WARM for all three: libunbound's own cache (mailassure), libspf2's
 # SPF_DNS_CACHE layer (spfquery reuses one server for a -file batch), a memo of every answer (mailauth, whose
-# resolver has no cache). A fourth line, "mailassure evaluator", memoises answers in the bench as mailauth's line does
-# and skips the resolver on repeats: the evaluator's own cost, to tell it from the resolver's. DNSSEC validation is off for mailassure (--no-validate): the zone is unsigned and the
-# peers do not validate.
+# resolver has no cache). A fourth line, "mailassure evaluator", memoises answers in the bench as mailauth's line
+# does and skips the resolver on repeats: the evaluator's own cost, to tell it from the resolver's. DNSSEC validation
+# is off for mailassure (--no-validate): the zone is unsigned and the peers do not validate.
 #
 # spfquery reads the system resolver configuration, so it runs in a private mount namespace (unshare -m) with a
 # resolv.conf bind-mounted over /etc/resolv.conf pointing at knot: knot therefore listens on port 53 of a spare

@@ -24,8 +24,8 @@ struct query {
 	char *ip, *sender;
 };
 
-/* --memo: every answer seen, deep-copied, looked up by (name, type). A linear list is enough for a few thousand
- * questions would do, but slowly: a small open-addressing hash. */
+/* --memo: every answer seen, deep-copied, looked up by (name, type) in an open-addressing hash table. The table has
+ * far more slots than the mix asks distinct questions (a few thousand), so probing always ends. */
 struct memo_entry {
 	char *name;
 	uint16_t type;
