@@ -68,8 +68,9 @@ show "$ma" lint dmarc "$(txt _dmarc.open.test)"
 show "$ma" lint dkim "$(txt sel1._domainkey.good.test)"
 show "$ma" lint dkim "$(txt x._domainkey.parked.test)"
 show "$ma" lint mta-sts "$(txt _mta-sts.good.test)"
-note "An MTA-STS policy file is read from standard input with '-':"
+note "An MTA-STS policy file is read from standard input with '-'. good.test's policy (enforce, CRLF line ends):"
 show "$ma" lint mta-sts-policy - < demo/mta-sts-policy.txt
+note "A first policy in testing mode, written with a Unix editor (LF line ends) and a one-hour max_age:"
 show "$ma" lint mta-sts-policy - < demo/mta-sts-policy-testing.txt
 show "$ma" lint tls-rpt "$(txt _smtp._tls.good.test)"
 note "--json gives the same as data:"
