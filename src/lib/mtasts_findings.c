@@ -30,6 +30,9 @@ const struct ma_finding_def ma_mtasts_findings[] = {
 	 "RFC 8461 3.2 and the UK standard ask for CRLF line ends; most senders accept LF, but not all."},
 	{"mta-sts.policy.version-missing", MA_SEV_ERROR, "The MTA-STS policy has no version line",
 	 "Add 'version: STSv1' (RFC 8461 3.2)."},
+	{"mta-sts.policy.version-not-first", MA_SEV_WARNING, "The policy's version line is not its first line",
+	 "RFC 8461 3.2's grammar allows any order, but its example, the UK standard and strict parsers expect "
+	 "'version: STSv1' first: move it to the top."},
 	{"mta-sts.policy.version-invalid", MA_SEV_ERROR, "The MTA-STS policy's version is not STSv1",
 	 "Set 'version: STSv1' exactly (RFC 8461 3.2)."},
 	{"mta-sts.policy.mode-missing", MA_SEV_ERROR, "The MTA-STS policy has no mode line",

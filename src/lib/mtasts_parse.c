@@ -232,8 +232,8 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 		ADD("mta-sts.policy.too-big", "%zu bytes", len);
 		return MA_OK;
 	}
-	bool have_version = false, bad = false;
-	size_t lines = 0;
+	bool have_version = false, bad = false, version_late = false;
+	size_t lines = 0, fields = 0;
 	unsigned seen = 0; /* 1 version, 2 mode, 4 max_age */
 	for (size_t pos = 0; pos < len;) {
 		size_t e = pos;
@@ -284,7 +284,10 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 					goto next_line;
 				}
 			}
+		fields++;
 		if (kl == 7 && memcmp(l, "version", 7) == 0) {
+			if (fields > 1 && !(seen & 1))
+				version_late = true;
 			if (seen & 1) {
 				ADD("mta-sts.policy.duplicate", "version");
 				bad = true;
@@ -351,6 +354,8 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 	}
 	if (pol->lf_only)
 		ADD("mta-sts.policy.lf", NULL);
+	if (version_late)
+		ADD("mta-sts.policy.version-not-first", NULL);
 	if (!(seen & 1))
 		ADD("mta-sts.policy.version-missing", NULL);
 	if (!(seen & 2))

@@ -169,6 +169,7 @@ static void test_policy_values(void **state)
 	assert_true(ma_findings_has(&f, "mta-sts.policy.extension"));
 	assert_false(ma_findings_has(&f, "mta-sts.policy.max-age-short"));
 	assert_false(ma_findings_has(&f, "mta-sts.policy.lf"));
+	assert_false(ma_findings_has(&f, "mta-sts.policy.version-not-first"));
 	assert_int_equal(ma_findings_worst(&f), MA_SEV_INFO);
 	json_t *j = ma_mtasts_policy_to_json(&p);
 	assert_string_equal(json_string_value(json_object_get(j, "mode")), "enforce");
@@ -196,6 +197,7 @@ static void test_policy_findings(void **state)
 		 "mta-sts.policy.max-age-short", true},
 		{"version: STSv1\r\nmode: none\r\nmax_age: 0\r\n", "mta-sts.policy.mode-none", true},
 		{"mode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-missing", false},
+		{"mode: none\r\nversion: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.version-not-first", true},
 		{"version: STSv2\r\nmode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-invalid", false},
 		{"version: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.mode-missing", false},
 		{"version: STSv1\r\nmode: Enforce\r\nmx: a.example\r\nmax_age: 1\r\n", "mta-sts.policy.mode-invalid",
