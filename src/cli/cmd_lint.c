@@ -14,15 +14,16 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mailassure lint {spf|dmarc|dkim|mta-sts|mta-sts-policy|tls-rpt} [--json] [--] RECORD\n\n"
-		     "Lint one record's text (no DNS queries). RECORD '-' reads it from standard input (up to 1 MiB):\n"
-		     "use that for an MTA-STS policy file. For TXT records give the strings joined, as receivers do.\n\n"
-		     "options:\n"
-		     "  --json       print {\"kind\",\"valid\",\"parsed\",\"findings\":[{\"id\",\"severity\",\"message\","
-		     "\"advice\"}]}\n"
-		     "  -h, --help   show this help\n"
-		     "  --           end of options (for a RECORD that starts with '-')\n\n"
-		     "exit status: 0 no error finding, 1 an error finding, 2 usage or operational error.\n");
+	fprintf(out,
+	        "usage: mailassure lint {spf|dmarc|dkim|mta-sts|mta-sts-policy|tls-rpt} [--json] [--] RECORD\n\n"
+	        "Lint one record's text (no DNS queries). RECORD '-' reads it from standard input (up to 1 MiB):\n"
+	        "use that for an MTA-STS policy file. For TXT records give the strings joined, as receivers do.\n\n"
+	        "options:\n"
+	        "  --json       print {\"kind\",\"valid\",\"parsed\",\"findings\":[{\"id\",\"severity\",\"message\","
+	        "\"advice\"}]}\n"
+	        "  -h, --help   show this help\n"
+	        "  --           end of options (for a RECORD that starts with '-')\n\n"
+	        "exit status: 0 no error finding, 1 an error finding, 2 usage or operational error.\n");
 }
 
 /* Print untrusted text to a terminal: control bytes and non-ASCII escaped, so a record cannot move the cursor. */
@@ -118,7 +119,7 @@ int ma_cmd_lint(int argc, char **argv)
 		int err = read_stdin(&data, &len);
 		if (err != MA_OK) {
 			fprintf(stderr, "mailassure lint: standard input: %s%s\n", ma_err_str(err),
-				err == MA_ERR_TOOBIG ? " (over 1 MiB)" : "");
+			        err == MA_ERR_TOOBIG ? " (over 1 MiB)" : "");
 			return MA_EXIT_ERROR;
 		}
 		/* A TXT record piped from a file or `dig +short` ends in a newline that is not part of it. */
@@ -141,8 +142,8 @@ int ma_cmd_lint(int argc, char **argv)
 	if (json) {
 		json_t *findings = ma_findings_to_json(&res.findings);
 		json_t *o = findings ? json_pack("{s:s, s:b, s:O, s:o}", "kind", ma_lint_kind_name(kind), "valid",
-						 res.valid, "parsed", res.parsed, "findings", findings)
-				     : NULL;
+		                                 res.valid, "parsed", res.parsed, "findings", findings)
+		                     : NULL;
 		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			json_decref(o);
 			ma_lint_result_fini(&res);
@@ -153,7 +154,9 @@ int ma_cmd_lint(int argc, char **argv)
 		json_decref(o);
 	} else {
 		printf("%s record: %s\n", ma_lint_kind_name(kind),
-		       !res.valid ? "INVALID" : has_error ? "valid, with errors" : "valid");
+		       !res.valid  ? "INVALID"
+		       : has_error ? "valid, with errors"
+		                   : "valid");
 		for (size_t i = 0; i < res.findings.n; i++) {
 			const struct ma_finding *fd = &res.findings.v[i];
 			char *text = ma_finding_text(fd);

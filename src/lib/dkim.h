@@ -28,18 +28,18 @@ enum {
 };
 
 struct ma_dkim_key {
-	bool is_dkim;                  /* looks like a DKIM key record (v=DKIM1 first, or a p= tag) */
-	bool parsed;                   /* the tag list parsed and v=, if any, was DKIM1 and first: the fields below
-					* mean something; false means only findings say why */
-	bool valid;                    /* usable by a verifier: parsed, known key type, decodable key, or revoked */
-	bool revoked;                  /* p= present and empty (RFC 6376 3.6.1) */
-	enum ma_dkim_keytype k;        /* from k= (default rsa) */
-	enum ma_dkim_keytype actual;   /* what the key in p= really is */
-	int bits;                      /* key size (0 when unknown or revoked) */
-	bool pkcs1;                    /* RSA key published as a bare RSAPublicKey rather than SubjectPublicKeyInfo */
-	bool h_sha1, h_sha256, h_set;  /* acceptable hashes from h= (h_set false: all) */
-	bool s_email;                  /* service types include email or * (default *) */
-	unsigned flags;                /* MA_DKIM_FLAG_* from t= */
+	bool is_dkim;                 /* looks like a DKIM key record (v=DKIM1 first, or a p= tag) */
+	bool parsed;                  /* the tag list parsed and v=, if any, was DKIM1 and first: the fields below
+	                               * mean something; false means only findings say why */
+	bool valid;                   /* usable by a verifier: parsed, known key type, decodable key, or revoked */
+	bool revoked;                 /* p= present and empty (RFC 6376 3.6.1) */
+	enum ma_dkim_keytype k;       /* from k= (default rsa) */
+	enum ma_dkim_keytype actual;  /* what the key in p= really is */
+	int bits;                     /* key size (0 when unknown or revoked) */
+	bool pkcs1;                   /* RSA key published as a bare RSAPublicKey rather than SubjectPublicKeyInfo */
+	bool h_sha1, h_sha256, h_set; /* acceptable hashes from h= (h_set false: all) */
+	bool s_email;                 /* service types include email or * (default *) */
+	unsigned flags;               /* MA_DKIM_FLAG_* from t= */
 	size_t unknown_tags;
 };
 

@@ -16,7 +16,8 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	 "extra ';'."},
 	{"dkim.record.version-invalid", MA_SEV_ERROR, "The v tag is not exactly DKIM1, so verifiers discard the record",
 	 "Use v=DKIM1, in upper case, or leave v out (RFC 6376 3.6.1)."},
-	{"dkim.record.version-not-first", MA_SEV_ERROR, "The v tag is not the first tag, so verifiers discard the record",
+	{"dkim.record.version-not-first", MA_SEV_ERROR,
+	 "The v tag is not the first tag, so verifiers discard the record",
 	 "Move v=DKIM1 to the start of the record (RFC 6376 3.6.1: if present it MUST be first)."},
 	{"dkim.tag.duplicate", MA_SEV_ERROR, "A tag appears more than once, which makes the whole record invalid",
 	 "Keep one copy of each tag (RFC 6376 3.2)."},
@@ -28,7 +29,8 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	 "Signatures with this selector fail. This is right for retired selectors; the UK standard asks that unused "
 	 "selectors be revoked this way."},
 	{"dkim.key.base64-invalid", MA_SEV_ERROR, "The key in p= is not valid base64",
-	 "Copy the public key again from the signing service; whitespace inside p= is allowed, other characters are not "
+	 "Copy the public key again from the signing service; whitespace inside p= is allowed, other characters are "
+	 "not "
 	 "(RFC 6376 3.6.1)."},
 	{"dkim.key.invalid", MA_SEV_ERROR, "The key in p= cannot be decoded as a public key of its type",
 	 "RSA keys are a base64 SubjectPublicKeyInfo (RFC 6376 3.6.1); ed25519 keys the raw 32 bytes (RFC 8463 4)."},
@@ -53,7 +55,8 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	 "RFC 8301 3.1 forbids rsa-sha1: remove h= or set h=sha256."},
 	{"dkim.service.not-email", MA_SEV_ERROR, "s= excludes email, so the key cannot verify mail",
 	 "Remove s= or set s=email (RFC 6376 3.6.1)."},
-	{"dkim.flag.testing", MA_SEV_WARNING, "t=y: the domain is testing DKIM, verifiers may treat signatures as absent",
+	{"dkim.flag.testing", MA_SEV_WARNING,
+	 "t=y: the domain is testing DKIM, verifiers may treat signatures as absent",
 	 "Remove t=y once signing works (RFC 6376 3.6.1)."},
 	{"dkim.flag.strict", MA_SEV_INFO, "t=s: signatures must use exactly the d= domain in i=, not a subdomain",
 	 "Keep it only if no signer uses a subdomain identity (RFC 6376 3.6.1)."},

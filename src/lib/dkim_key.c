@@ -216,10 +216,10 @@ const char *ma_dkim_keytype_name(enum ma_dkim_keytype t)
 	return "unknown";
 }
 
-#define ADD(id, ...)                                                                                                  \
-	do {                                                                                                          \
+#define ADD(id, ...)                                                                                                   \
+	do {                                                                                                           \
 		if (f != NULL && ma_findings_add(f, id, __VA_ARGS__) != MA_OK)                                         \
-			return MA_ERR_NOMEM;                                                                          \
+			return MA_ERR_NOMEM;                                                                           \
 	} while (0)
 
 /* Decode the key in p= and fill key->actual, bits, pkcs1. */
@@ -256,11 +256,13 @@ static int decode_key(struct span p, struct ma_dkim_key *key, struct ma_findings
 	}
 	if (pkey == NULL) {
 		if (dl == 32 && key->k == MA_DKIM_KEY_RSA) {
-			key->actual = MA_DKIM_KEY_ED25519; /* mox vector: k defaults to rsa, but this is ed25519-sized */
+			key->actual =
+			    MA_DKIM_KEY_ED25519; /* mox vector: k defaults to rsa, but this is ed25519-sized */
 			ADD("dkim.key.type-mismatch", "k=rsa (the default) but p= holds a 32-byte ed25519 key");
 		} else {
-			ADD("dkim.key.invalid", key->k == MA_DKIM_KEY_ED25519 ? "an ed25519 key must be 32 bytes, got %ld"
-									    : "%ld bytes that are not an RSA public key",
+			ADD("dkim.key.invalid",
+			    key->k == MA_DKIM_KEY_ED25519 ? "an ed25519 key must be 32 bytes, got %ld"
+			                                  : "%ld bytes that are not an RSA public key",
 			    dl);
 		}
 		return MA_OK;
@@ -453,9 +455,9 @@ json_t *ma_dkim_key_to_json(const struct ma_dkim_key *key)
 	if (key->flags & MA_DKIM_FLAG_STRICT)
 		json_array_append_new(t, json_string("s"));
 	return json_pack("{s:b, s:s, s:s, s:i, s:b, s:b, s:o, s:b, s:o, s:i}", "is_dkim", key->is_dkim, "k",
-			 ma_dkim_keytype_name(key->k), "key_type", ma_dkim_keytype_name(key->actual), "bits",
-			 key->bits, "revoked", key->revoked, "pkcs1", key->pkcs1, "h", h, "email", key->s_email, "t",
-			 t, "unknown_tags", (int)key->unknown_tags);
+	                 ma_dkim_keytype_name(key->k), "key_type", ma_dkim_keytype_name(key->actual), "bits", key->bits,
+	                 "revoked", key->revoked, "pkcs1", key->pkcs1, "h", h, "email", key->s_email, "t", t,
+	                 "unknown_tags", (int)key->unknown_tags);
 }
 
 int ma_dkim_lint(const char *data, size_t len, struct ma_lint_result *out)

@@ -9,12 +9,12 @@ static const struct {
 	const char *name;
 	int (*lint)(const char *data, size_t len, struct ma_lint_result *out);
 } kinds[] = {
-	[MA_LINT_SPF] = {"spf", ma_spf_lint},
-	[MA_LINT_DMARC] = {"dmarc", ma_dmarc_lint},
-	[MA_LINT_DKIM] = {"dkim", ma_dkim_lint},
-	[MA_LINT_MTA_STS] = {"mta-sts", ma_mtasts_lint},
-	[MA_LINT_MTA_STS_POLICY] = {"mta-sts-policy", ma_mtasts_policy_lint},
-	[MA_LINT_TLS_RPT] = {"tls-rpt", ma_tlsrpt_lint},
+    [MA_LINT_SPF] = {"spf", ma_spf_lint},
+    [MA_LINT_DMARC] = {"dmarc", ma_dmarc_lint},
+    [MA_LINT_DKIM] = {"dkim", ma_dkim_lint},
+    [MA_LINT_MTA_STS] = {"mta-sts", ma_mtasts_lint},
+    [MA_LINT_MTA_STS_POLICY] = {"mta-sts-policy", ma_mtasts_policy_lint},
+    [MA_LINT_TLS_RPT] = {"tls-rpt", ma_tlsrpt_lint},
 };
 
 void ma_lint_result_init(struct ma_lint_result *r)

@@ -21,8 +21,8 @@
 #define MA_MTASTS_MAX_AGE_MAX 31557600u /* RFC 8461 3.2: at most one year */
 
 struct ma_mtasts_txt {
-	bool valid;   /* v=STSv1 first and a valid id */
-	char id[33];  /* 1*32 ALPHA / DIGIT */
+	bool valid;  /* v=STSv1 first and a valid id */
+	char id[33]; /* 1*32 ALPHA / DIGIT */
 	size_t extensions;
 };
 
@@ -34,13 +34,13 @@ enum ma_mtasts_mode {
 };
 
 struct ma_mtasts_policy {
-	bool valid;                      /* a sender would use this policy (RFC 8461 3.2 fields all present and valid) */
+	bool valid; /* a sender would use this policy (RFC 8461 3.2 fields all present and valid) */
 	enum ma_mtasts_mode mode;
 	bool has_max_age;
 	uint32_t max_age;
-	char *mx[MA_MTASTS_MX_MAX];      /* owned, lower-cased patterns as published ("*.example.net" allowed) */
+	char *mx[MA_MTASTS_MX_MAX]; /* owned, lower-cased patterns as published ("*.example.net" allowed) */
 	size_t nmx;
-	bool lf_only;                    /* some line ended in a bare LF instead of CRLF */
+	bool lf_only; /* some line ended in a bare LF instead of CRLF */
 	size_t extensions;
 };
 
@@ -52,7 +52,7 @@ int ma_mtasts_txt_parse(const char *data, size_t len, struct ma_mtasts_txt *txt,
  * (mta-sts.txt.multiple, txt->valid false). *found is how many started with v=STSv1; with exactly one, it is parsed
  * into *txt. Returns MA_OK, MA_ERR_NOMEM, or MA_ERR_PARSE when an rdata is not well-formed TXT. */
 int ma_mtasts_txt_select(const struct ma_dns_rdata *rr, size_t count, struct ma_mtasts_txt *txt, size_t *found,
-			 struct ma_findings *f);
+                         struct ma_findings *f);
 
 /* Parse the policy file body. Caller must ma_mtasts_policy_fini(). Findings (mta-sts.policy.*) to `f`. */
 int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy *pol, struct ma_findings *f);

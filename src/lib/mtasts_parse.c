@@ -10,10 +10,10 @@
 #include "lib/err.h"
 #include "lib/lint.h"
 
-#define ADD(id, ...)                                                                                                  \
-	do {                                                                                                          \
+#define ADD(id, ...)                                                                                                   \
+	do {                                                                                                           \
 		if (f != NULL && ma_findings_add(f, id, __VA_ARGS__) != MA_OK)                                         \
-			return MA_ERR_NOMEM;                                                                          \
+			return MA_ERR_NOMEM;                                                                           \
 	} while (0)
 
 static bool is_wsp(char c)
@@ -137,7 +137,7 @@ static bool starts_with_version(const char *d, size_t n, const char *v)
 }
 
 int ma_mtasts_txt_select(const struct ma_dns_rdata *rr, size_t count, struct ma_mtasts_txt *txt, size_t *found,
-			 struct ma_findings *f)
+                         struct ma_findings *f)
 {
 	memset(txt, 0, sizeof *txt);
 	*found = 0;
@@ -382,9 +382,7 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 		if (pol->max_age < 86400)
 			ADD("mta-sts.policy.max-age-short", "%u seconds in testing mode", pol->max_age);
 		break;
-	default:
-		ADD("mta-sts.policy.mode-none", NULL);
-		break;
+	default: ADD("mta-sts.policy.mode-none", NULL); break;
 	}
 	return MA_OK;
 }
@@ -397,7 +395,7 @@ json_t *ma_mtasts_policy_to_json(const struct ma_mtasts_policy *pol)
 	for (size_t i = 0; i < pol->nmx; i++)
 		json_array_append_new(mx, json_string(pol->mx[i]));
 	json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:i}", "version", "STSv1", "mode", ma_mtasts_mode_name(pol->mode),
-			      "mx", mx, "crlf", !pol->lf_only, "extensions", (int)pol->extensions);
+	                      "mx", mx, "crlf", !pol->lf_only, "extensions", (int)pol->extensions);
 	if (o != NULL && pol->has_max_age)
 		json_object_set_new(o, "max_age", json_integer(pol->max_age));
 	return o;

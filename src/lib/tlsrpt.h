@@ -28,7 +28,7 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
  * many started with v=TLSRPTv1; with exactly one, it is parsed into *rec (always ma_tlsrpt_record_fini() it).
  * Returns MA_OK, MA_ERR_NOMEM, or MA_ERR_PARSE when an rdata is not well-formed TXT. */
 int ma_tlsrpt_select(const struct ma_dns_rdata *rr, size_t count, struct ma_tlsrpt_record *rec, size_t *found,
-		     struct ma_findings *f);
+                     struct ma_findings *f);
 void ma_tlsrpt_record_fini(struct ma_tlsrpt_record *rec);
 json_t *ma_tlsrpt_record_to_json(const struct ma_tlsrpt_record *rec);
 

@@ -24,7 +24,8 @@ const struct ma_finding_def ma_tlsrpt_findings[] = {
 	{"tlsrpt.rua.scheme", MA_SEV_ERROR, "A rua destination is neither mailto: nor https:",
 	 "RFC 8460 3 defines mailto: and https: report destinations only."},
 	{"tlsrpt.rua.ok", MA_SEV_OK, "The record names a valid report destination",
-	 "UK public sector: also add mailto:tls-rua@mailcheck.service.ncsc.gov.uk so NCSC Mail Check sees the reports."},
+	 "UK public sector: also add mailto:tls-rua@mailcheck.service.ncsc.gov.uk so NCSC Mail Check sees the "
+	 "reports."},
 	{"tlsrpt.rua.uk-central", MA_SEV_OK, "Reports go to the UK central TLS-RPT service",
 	 "Reports reach NCSC Mail Check as the UK government email security standard asks."},
 	{NULL, MA_SEV_OK, NULL, NULL},

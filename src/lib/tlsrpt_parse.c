@@ -8,10 +8,10 @@
 #include "lib/err.h"
 #include "lib/lint.h"
 
-#define ADD(id, ...)                                                                                                  \
-	do {                                                                                                          \
+#define ADD(id, ...)                                                                                                   \
+	do {                                                                                                           \
 		if (f != NULL && ma_findings_add(f, id, __VA_ARGS__) != MA_OK)                                         \
-			return MA_ERR_NOMEM;                                                                          \
+			return MA_ERR_NOMEM;                                                                           \
 	} while (0)
 
 /* The UK government's central TLS-RPT collector (../shared/standards/uk-gov-email-security.md). */
@@ -196,7 +196,7 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
 }
 
 int ma_tlsrpt_select(const struct ma_dns_rdata *rr, size_t count, struct ma_tlsrpt_record *rec, size_t *found,
-		     struct ma_findings *f)
+                     struct ma_findings *f)
 {
 	memset(rec, 0, sizeof *rec);
 	*found = 0;

@@ -115,9 +115,9 @@ static void test_rsa_sizes(void **state)
 		bool valid;
 		enum ma_severity sev;
 	} want[] = {
-		{512, "dkim.key.rsa-weak", false, MA_SEV_ERROR},
-		{1024, "dkim.key.rsa-short", true, MA_SEV_WARNING},
-		{2048, "dkim.key.rsa-strong", true, MA_SEV_OK},
+	    {512, "dkim.key.rsa-weak", false, MA_SEV_ERROR},
+	    {1024, "dkim.key.rsa-short", true, MA_SEV_WARNING},
+	    {2048, "dkim.key.rsa-strong", true, MA_SEV_OK},
 	};
 	const char *keys[] = {k->rsa512, k->rsa1024, k->rsa2048};
 	for (size_t i = 0; i < 3; i++) {
@@ -197,9 +197,9 @@ static void test_type_mismatch(void **state)
 {
 	struct keys *k = *state;
 	const char *cases[][2] = {
-		{"v=DKIM1; k=ed25519; p=", k->rsa2048}, /* RSA SPKI under k=ed25519 */
-		{"v=DKIM1; p=", k->ed_raw},             /* k defaults to rsa; 32 raw bytes are ed25519 */
-		{"v=DKIM1; k=rsa; p=", k->ed_spki},     /* an ed25519 SPKI under k=rsa */
+	    {"v=DKIM1; k=ed25519; p=", k->rsa2048}, /* RSA SPKI under k=ed25519 */
+	    {"v=DKIM1; p=", k->ed_raw},             /* k defaults to rsa; 32 raw bytes are ed25519 */
+	    {"v=DKIM1; k=rsa; p=", k->ed_spki},     /* an ed25519 SPKI under k=rsa */
 	};
 	for (size_t i = 0; i < 3; i++) {
 		char *rec = rec_with_key(cases[i][0], cases[i][1]);
@@ -224,32 +224,32 @@ static void test_findings_table(void **state)
 		bool valid;
 		bool is_dkim;
 	} cases[] = {
-		{"", "dkim.record.empty", false, false},
-		{"  \t ", "dkim.record.empty", false, false},
-		{"v=DKIM1; p=", "dkim.key.revoked", true, true},
-		{"p=", "dkim.key.revoked", true, true},
-		{"v=DKIM1; k=rsa", "dkim.key.missing", false, true},
-		{"v=DKIM1; p=MIIB$$$", "dkim.key.base64-invalid", false, true},
-		{"v=DKIM1; p=QUJD=", "dkim.key.base64-invalid", false, true},   /* bad padding */
-		{"v=DKIM1; p=QQ==QUJD", "dkim.key.base64-invalid", false, true}, /* data after padding */
-		{"v=DKIM1; p=QUJDREVG", "dkim.key.invalid", false, true},        /* "ABCDEF" is not a key */
-		{"v=DKIM1; k=ed25519; p=HbawiMnQXTCopHTkR0jlKQ==", "dkim.key.invalid", false, true},
-		{"v=DKIM1; k=dsa; p=QUJD", "dkim.key.type-unknown", false, true},
-		{"v=DKIM1; h=sha1; p=", "dkim.hash.sha1-only", false, true},
-		{"v=DKIM1; s=tlsrpt; p=", "dkim.service.not-email", false, true},
-		{"v=DKIM1; t=y; p=", "dkim.flag.testing", true, true},
-		{"v=DKIM1; t=s; p=", "dkim.flag.strict", true, true},
-		{"v=DKIM1; x=1; p=", "dkim.tag.unknown", true, true},
-		{"v=DKIM1; p=; p=", "dkim.tag.duplicate", false, true},
-		{"v=DKIM1; p", "dkim.record.syntax", false, false},
-		{"v=DKIM1;; p=", "dkim.record.empty-tag", true, true},
-		{";", "dkim.record.empty", false, false},
-		{"; ;", "dkim.record.empty", false, false},
-		{"v=DKIM1; 1x=2; p=", "dkim.record.syntax", false, false},
-		{"v=DKIM1; n=caf\xc3\xa9; p=", "dkim.record.syntax", false, false},
-		{"v=DKIM2; p=", "dkim.record.version-invalid", false, false},
-		{"v=dkim1; p=", "dkim.record.version-invalid", false, false},
-		{"p=; v=DKIM1", "dkim.record.version-not-first", false, true},
+	    {"", "dkim.record.empty", false, false},
+	    {"  \t ", "dkim.record.empty", false, false},
+	    {"v=DKIM1; p=", "dkim.key.revoked", true, true},
+	    {"p=", "dkim.key.revoked", true, true},
+	    {"v=DKIM1; k=rsa", "dkim.key.missing", false, true},
+	    {"v=DKIM1; p=MIIB$$$", "dkim.key.base64-invalid", false, true},
+	    {"v=DKIM1; p=QUJD=", "dkim.key.base64-invalid", false, true},    /* bad padding */
+	    {"v=DKIM1; p=QQ==QUJD", "dkim.key.base64-invalid", false, true}, /* data after padding */
+	    {"v=DKIM1; p=QUJDREVG", "dkim.key.invalid", false, true},        /* "ABCDEF" is not a key */
+	    {"v=DKIM1; k=ed25519; p=HbawiMnQXTCopHTkR0jlKQ==", "dkim.key.invalid", false, true},
+	    {"v=DKIM1; k=dsa; p=QUJD", "dkim.key.type-unknown", false, true},
+	    {"v=DKIM1; h=sha1; p=", "dkim.hash.sha1-only", false, true},
+	    {"v=DKIM1; s=tlsrpt; p=", "dkim.service.not-email", false, true},
+	    {"v=DKIM1; t=y; p=", "dkim.flag.testing", true, true},
+	    {"v=DKIM1; t=s; p=", "dkim.flag.strict", true, true},
+	    {"v=DKIM1; x=1; p=", "dkim.tag.unknown", true, true},
+	    {"v=DKIM1; p=; p=", "dkim.tag.duplicate", false, true},
+	    {"v=DKIM1; p", "dkim.record.syntax", false, false},
+	    {"v=DKIM1;; p=", "dkim.record.empty-tag", true, true},
+	    {";", "dkim.record.empty", false, false},
+	    {"; ;", "dkim.record.empty", false, false},
+	    {"v=DKIM1; 1x=2; p=", "dkim.record.syntax", false, false},
+	    {"v=DKIM1; n=caf\xc3\xa9; p=", "dkim.record.syntax", false, false},
+	    {"v=DKIM2; p=", "dkim.record.version-invalid", false, false},
+	    {"v=dkim1; p=", "dkim.record.version-invalid", false, false},
+	    {"p=; v=DKIM1", "dkim.record.version-not-first", false, true},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_dkim_key got;
@@ -416,7 +416,8 @@ static void test_shared_vectors(void **state)
 		assert_true(json_is_array(arr));
 		size_t i;
 		json_t *v;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			check_vector(suites[s], v);
 			n++;
 		}
@@ -428,17 +429,17 @@ static void test_shared_vectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rsa_sizes),
-		cmocka_unit_test(test_rsa_whitespace_in_p),
-		cmocka_unit_test(test_pkcs1),
-		cmocka_unit_test(test_ed25519),
-		cmocka_unit_test(test_type_mismatch),
-		cmocka_unit_test(test_findings_table),
-		cmocka_unit_test(test_values_case_and_lists),
-		cmocka_unit_test(test_caps),
-		cmocka_unit_test(test_hostile_bytes),
-		cmocka_unit_test(test_lint_json),
-		cmocka_unit_test(test_shared_vectors),
+	    cmocka_unit_test(test_rsa_sizes),
+	    cmocka_unit_test(test_rsa_whitespace_in_p),
+	    cmocka_unit_test(test_pkcs1),
+	    cmocka_unit_test(test_ed25519),
+	    cmocka_unit_test(test_type_mismatch),
+	    cmocka_unit_test(test_findings_table),
+	    cmocka_unit_test(test_values_case_and_lists),
+	    cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_hostile_bytes),
+	    cmocka_unit_test(test_lint_json),
+	    cmocka_unit_test(test_shared_vectors),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }

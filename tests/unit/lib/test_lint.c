@@ -19,13 +19,13 @@ static const struct {
 	const char *prefix; /* finding IDs of the module behind the kind */
 	const char *good;
 } kinds[] = {
-	{"spf", MA_LINT_SPF, "spf.", "v=spf1 ip4:192.0.2.0/24 -all"},
-	{"dmarc", MA_LINT_DMARC, "dmarc.", "v=DMARC1; p=reject; rua=mailto:d@example.com"},
-	{"dkim", MA_LINT_DKIM, "dkim.", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="},
-	{"mta-sts", MA_LINT_MTA_STS, "mta-sts.txt.", "v=STSv1; id=20260101"},
-	{"mta-sts-policy", MA_LINT_MTA_STS_POLICY, "mta-sts.policy.",
-	 "version: STSv1\r\nmode: enforce\r\nmx: *.example.com\r\nmax_age: 1209600\r\n"},
-	{"tls-rpt", MA_LINT_TLS_RPT, "tlsrpt.", "v=TLSRPTv1; rua=mailto:tls@example.com"},
+    {"spf", MA_LINT_SPF, "spf.", "v=spf1 ip4:192.0.2.0/24 -all"},
+    {"dmarc", MA_LINT_DMARC, "dmarc.", "v=DMARC1; p=reject; rua=mailto:d@example.com"},
+    {"dkim", MA_LINT_DKIM, "dkim.", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="},
+    {"mta-sts", MA_LINT_MTA_STS, "mta-sts.txt.", "v=STSv1; id=20260101"},
+    {"mta-sts-policy", MA_LINT_MTA_STS_POLICY, "mta-sts.policy.",
+     "version: STSv1\r\nmode: enforce\r\nmx: *.example.com\r\nmax_age: 1209600\r\n"},
+    {"tls-rpt", MA_LINT_TLS_RPT, "tlsrpt.", "v=TLSRPTv1; rua=mailto:tls@example.com"},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -138,10 +138,10 @@ static void test_hostile(void **state)
 				n = (size_t)snprintf(buf, cap, "%s", g);
 				for (int k = 0; k < 10000 && n + 16 < cap; k++)
 					n += (size_t)snprintf(buf + n, cap - n,
-							      kinds[i].kind == MA_LINT_MTA_STS_POLICY ? "k%d: v\n"
-							      : kinds[i].kind == MA_LINT_SPF	       ? " a%d"
-												       : "; t%d=v",
-							      k);
+					                      kinds[i].kind == MA_LINT_MTA_STS_POLICY ? "k%d: v\n"
+					                      : kinds[i].kind == MA_LINT_SPF          ? " a%d"
+					                                                              : "; t%d=v",
+					                      k);
 				break;
 			default: /* all bytes */
 				for (n = 0; n < 256 * 64; n++)
@@ -171,8 +171,8 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),	 cmocka_unit_test(test_dispatch_good), cmocka_unit_test(test_dispatch_bad),
-		cmocka_unit_test(test_bad_kind), cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_names),    cmocka_unit_test(test_dispatch_good), cmocka_unit_test(test_dispatch_bad),
+	    cmocka_unit_test(test_bad_kind), cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,19 +51,19 @@ static void test_txt_findings(void **state)
 		const char *rec;
 		const char *id;
 	} cases[] = {
-		{"", "mta-sts.txt.version"},
-		{"v=STSv10; id=1", "mta-sts.txt.version"},
-		{"v=stsv1; id=1", "mta-sts.txt.version"},
-		{"id=1; v=STSv1", "mta-sts.txt.version"},
-		{"v=STSv1 id=1", "mta-sts.txt.syntax"},
-		{"v=STSv1; id", "mta-sts.txt.syntax"},
-		{"v=STSv1; id=1;;", "mta-sts.txt.syntax"},
-		{"v=STSv1; id=1; _x=1", "mta-sts.txt.syntax"},
-		{"v=STSv1;", "mta-sts.txt.id-missing"},
-		{"v=STSv1; id=", "mta-sts.txt.id-invalid"},
-		{"v=STSv1; id=2026-01-01", "mta-sts.txt.id-invalid"},
-		{"v=STSv1; id=012345678901234567890123456789012", "mta-sts.txt.id-invalid"},
-		{"v=STSv1; id=1; id=2", "mta-sts.txt.duplicate"},
+	    {"", "mta-sts.txt.version"},
+	    {"v=STSv10; id=1", "mta-sts.txt.version"},
+	    {"v=stsv1; id=1", "mta-sts.txt.version"},
+	    {"id=1; v=STSv1", "mta-sts.txt.version"},
+	    {"v=STSv1 id=1", "mta-sts.txt.syntax"},
+	    {"v=STSv1; id", "mta-sts.txt.syntax"},
+	    {"v=STSv1; id=1;;", "mta-sts.txt.syntax"},
+	    {"v=STSv1; id=1; _x=1", "mta-sts.txt.syntax"},
+	    {"v=STSv1;", "mta-sts.txt.id-missing"},
+	    {"v=STSv1; id=", "mta-sts.txt.id-invalid"},
+	    {"v=STSv1; id=2026-01-01", "mta-sts.txt.id-invalid"},
+	    {"v=STSv1; id=012345678901234567890123456789012", "mta-sts.txt.id-invalid"},
+	    {"v=STSv1; id=1; id=2", "mta-sts.txt.duplicate"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_findings f;
@@ -152,7 +152,7 @@ static void test_policy_values(void **state)
 {
 	(void)state;
 	const char *s = "version: STSv1\r\nmode: enforce\r\nmx: MAIL.example.com\r\nmx: *.example.net\r\n"
-			"max_age: 1209600\r\nfuture: x y\r\n";
+	                "max_age: 1209600\r\nfuture: x y\r\n";
 	struct ma_mtasts_policy p;
 	struct ma_findings f;
 	ma_findings_init(&f);
@@ -189,37 +189,37 @@ static void test_policy_findings(void **state)
 		const char *id;
 		bool valid;
 	} cases[] = {
-		{"version: STSv1\nmode: testing\nmx: a.example\nmax_age: 86400\n", "mta-sts.policy.lf", true},
-		{"version: STSv1\nmode: testing\nmx: a.example\nmax_age: 86400\n", "mta-sts.policy.mode-testing", true},
-		{"version: STSv1\r\nmode: testing\r\nmx: a.example\r\nmax_age: 86399\r\n",
-		 "mta-sts.policy.max-age-short", true},
-		{"version: STSv1\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 1209599\r\n",
-		 "mta-sts.policy.max-age-short", true},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 0\r\n", "mta-sts.policy.mode-none", true},
-		{"mode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-missing", false},
-		{"mode: none\r\nversion: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.version-not-first", true},
-		{"version: STSv2\r\nmode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-invalid", false},
-		{"version: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.mode-missing", false},
-		{"version: STSv1\r\nmode: Enforce\r\nmx: a.example\r\nmax_age: 1\r\n", "mta-sts.policy.mode-invalid",
-		 false},
-		{"version: STSv1\r\nmode: none\r\n", "mta-sts.policy.max-age-missing", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 31557601\r\n", "mta-sts.policy.max-age-invalid", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: -1\r\n", "mta-sts.policy.max-age-invalid", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 99999999999\r\n", "mta-sts.policy.max-age-invalid", false},
-		{"version: STSv1\r\nmode: enforce\r\nmax_age: 1\r\n", "mta-sts.policy.mx-missing", false},
-		{"version: STSv1\r\nmode: enforce\r\nmx: *.*.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid",
-		 false},
-		{"version: STSv1\r\nmode: enforce\r\nmx: mail.*.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid",
-		 false},
-		{"version: STSv1\r\nmode: enforce\r\nmx: a..example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid", false},
-		{"version: STSv1\r\nmode: enforce\r\nmx: -a.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid", false},
-		{"version: STSv1\r\nmode: none\r\nmode: none\r\nmax_age: 1\r\n", "mta-sts.policy.duplicate", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nmax_age: 2\r\n", "mta-sts.policy.duplicate", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nno colon here\r\n", "mta-sts.policy.syntax", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\n: value\r\n", "mta-sts.policy.syntax", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\n_x: value\r\n", "mta-sts.policy.syntax", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nx: caf\xc3\xa9\r\n", "mta-sts.policy.syntax", false},
-		{"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nx: \x1b[2J\r\n", "mta-sts.policy.syntax", false},
+	    {"version: STSv1\nmode: testing\nmx: a.example\nmax_age: 86400\n", "mta-sts.policy.lf", true},
+	    {"version: STSv1\nmode: testing\nmx: a.example\nmax_age: 86400\n", "mta-sts.policy.mode-testing", true},
+	    {"version: STSv1\r\nmode: testing\r\nmx: a.example\r\nmax_age: 86399\r\n", "mta-sts.policy.max-age-short",
+	     true},
+	    {"version: STSv1\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 1209599\r\n", "mta-sts.policy.max-age-short",
+	     true},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 0\r\n", "mta-sts.policy.mode-none", true},
+	    {"mode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-missing", false},
+	    {"mode: none\r\nversion: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.version-not-first", true},
+	    {"version: STSv2\r\nmode: none\r\nmax_age: 1\r\n", "mta-sts.policy.version-invalid", false},
+	    {"version: STSv1\r\nmax_age: 1\r\n", "mta-sts.policy.mode-missing", false},
+	    {"version: STSv1\r\nmode: Enforce\r\nmx: a.example\r\nmax_age: 1\r\n", "mta-sts.policy.mode-invalid",
+	     false},
+	    {"version: STSv1\r\nmode: none\r\n", "mta-sts.policy.max-age-missing", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 31557601\r\n", "mta-sts.policy.max-age-invalid", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: -1\r\n", "mta-sts.policy.max-age-invalid", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 99999999999\r\n", "mta-sts.policy.max-age-invalid", false},
+	    {"version: STSv1\r\nmode: enforce\r\nmax_age: 1\r\n", "mta-sts.policy.mx-missing", false},
+	    {"version: STSv1\r\nmode: enforce\r\nmx: *.*.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid",
+	     false},
+	    {"version: STSv1\r\nmode: enforce\r\nmx: mail.*.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid",
+	     false},
+	    {"version: STSv1\r\nmode: enforce\r\nmx: a..example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid", false},
+	    {"version: STSv1\r\nmode: enforce\r\nmx: -a.example\r\nmax_age: 1\r\n", "mta-sts.policy.mx-invalid", false},
+	    {"version: STSv1\r\nmode: none\r\nmode: none\r\nmax_age: 1\r\n", "mta-sts.policy.duplicate", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nmax_age: 2\r\n", "mta-sts.policy.duplicate", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nno colon here\r\n", "mta-sts.policy.syntax", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\n: value\r\n", "mta-sts.policy.syntax", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\n_x: value\r\n", "mta-sts.policy.syntax", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nx: caf\xc3\xa9\r\n", "mta-sts.policy.syntax", false},
+	    {"version: STSv1\r\nmode: none\r\nmax_age: 1\r\nx: \x1b[2J\r\n", "mta-sts.policy.syntax", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_mtasts_policy p;
@@ -293,21 +293,21 @@ static void test_mx_match(void **state)
 		const char *pattern, *host;
 		bool want;
 	} cases[] = {
-		{"mail.example.com", "mail.example.com", true},
-		{"mail.example.com", "MAIL.Example.COM.", true},
-		{"mail.example.com.", "mail.example.com", true},
-		{"mail.example.com", "mail2.example.com", false},
-		{"mail.example.com", "example.com", false},
-		{"*.example.net", "foo.example.net", true},
-		{"*.example.net", "FOO.example.net.", true},
-		{"*.example.net", "foo.bar.example.net", false},
-		{"*.example.net", "example.net", false},
-		{"*.example.net", ".example.net", false},
-		{"*.example.net", "fooexample.net", false},
-		{"*.example.net", "*.example.net", true}, /* a literal '*' label is one label */
-		{"", "example.net", false},
-		{"example.net", "", false},
-		{"*.", "a.", false},
+	    {"mail.example.com", "mail.example.com", true},
+	    {"mail.example.com", "MAIL.Example.COM.", true},
+	    {"mail.example.com.", "mail.example.com", true},
+	    {"mail.example.com", "mail2.example.com", false},
+	    {"mail.example.com", "example.com", false},
+	    {"*.example.net", "foo.example.net", true},
+	    {"*.example.net", "FOO.example.net.", true},
+	    {"*.example.net", "foo.bar.example.net", false},
+	    {"*.example.net", "example.net", false},
+	    {"*.example.net", ".example.net", false},
+	    {"*.example.net", "fooexample.net", false},
+	    {"*.example.net", "*.example.net", true}, /* a literal '*' label is one label */
+	    {"", "example.net", false},
+	    {"example.net", "", false},
+	    {"*.", "a.", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (ma_mtasts_mx_match(cases[i].pattern, cases[i].host) != cases[i].want)
@@ -359,7 +359,8 @@ static void test_vectors_record(void **state)
 		skip();
 	json_t *rec = json_object_get(root, "record"), *v;
 	size_t i, n = 0;
-	json_array_foreach(json_object_get(rec, "mox_good"), i, v) {
+	json_array_foreach(json_object_get(rec, "mox_good"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		struct ma_mtasts_txt t;
 		assert_int_equal(ma_mtasts_txt_parse(txt, strlen(txt), &t, NULL), MA_OK);
@@ -370,7 +371,8 @@ static void test_vectors_record(void **state)
 		assert_int_equal(t.extensions, json_array_size(json_object_get(want, "ext")));
 		n++;
 	}
-	json_array_foreach(json_object_get(rec, "mox_bad"), i, v) {
+	json_array_foreach(json_object_get(rec, "mox_bad"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		if (txt_ok(txt, strlen(txt), NULL))
 			fail_msg("mox_bad '%s' accepted", txt);
@@ -379,7 +381,8 @@ static void test_vectors_record(void **state)
 	/* postfix-mta-sts-resolver's tokenizer is lenient by design (the notes say validation happens later): we
 	 * assert only that records it tokenizes to a v and id are valid to us too, except ";;;" after the id, which
 	 * RFC 8461 3.1's grammar (and mox) rejects. */
-	json_array_foreach(json_object_get(rec, "postfix_mta_sts_resolver_tokenizer"), i, v) {
+	json_array_foreach(json_object_get(rec, "postfix_mta_sts_resolver_tokenizer"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		json_t *tok = json_object_get(v, "expect_tokens");
 		bool want = json_object_get(tok, "id") != NULL && strstr(txt, ";;") == NULL;
@@ -387,13 +390,15 @@ static void test_vectors_record(void **state)
 			fail_msg("postfix tokenizer '%s': want valid=%d", txt, want);
 		n++;
 	}
-	json_array_foreach(json_object_get(root, "rfc_examples"), i, v) {
+	json_array_foreach(json_object_get(root, "rfc_examples"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		if (txt != NULL)
 			assert_true(txt_ok(txt, strlen(txt), NULL));
 	}
 	/* e2e table: the records whose expected outcome is NONE must be rejected, the one spelled out is valid */
-	json_array_foreach(json_object_get(root, "e2e_postfix_mta_sts_resolver"), i, v) {
+	json_array_foreach(json_object_get(root, "e2e_postfix_mta_sts_resolver"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		const char *expect = json_string_value(json_object_get(v, "expect"));
 		if (txt == NULL || strncmp(txt, "(see", 4) == 0)
@@ -413,7 +418,8 @@ static void test_vectors_policy(void **state)
 		skip();
 	json_t *pol = json_object_get(root, "policy"), *v;
 	size_t i, n = 0;
-	json_array_foreach(json_object_get(pol, "mox_good"), i, v) {
+	json_array_foreach(json_object_get(pol, "mox_good"), i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "policy"));
 		json_t *want = json_object_get(v, "expect");
 		struct ma_mtasts_policy p;
@@ -429,7 +435,8 @@ static void test_vectors_policy(void **state)
 		ma_mtasts_policy_fini(&p);
 		n++;
 	}
-	json_array_foreach(json_object_get(pol, "mox_bad"), i, v) {
+	json_array_foreach(json_object_get(pol, "mox_bad"), i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "policy"));
 		struct ma_mtasts_policy p;
 		struct ma_findings f;
@@ -441,13 +448,15 @@ static void test_vectors_policy(void **state)
 		n++;
 	}
 	/* unverified fuzz seeds: trailing whitespace after a value is tolerated (mox_good does the same) */
-	json_array_foreach(json_object_get(pol, "mox_fuzz_seeds_unverified"), i, v) {
+	json_array_foreach(json_object_get(pol, "mox_fuzz_seeds_unverified"), i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "policy"));
 		struct ma_mtasts_policy p;
 		assert_true(policy(s, strlen(s), &p, NULL));
 		ma_mtasts_policy_fini(&p);
 	}
-	json_array_foreach(json_object_get(root, "rfc_examples"), i, v) {
+	json_array_foreach(json_object_get(root, "rfc_examples"), i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "policy"));
 		if (s == NULL)
 			continue;
@@ -455,7 +464,8 @@ static void test_vectors_policy(void **state)
 		assert_true(policy(s, strlen(s), &p, NULL));
 		const char *host;
 		json_t *want;
-		json_object_foreach(json_object_get(v, "mx_match"), host, want) {
+		json_object_foreach(json_object_get(v, "mx_match"), host, want)
+		{
 			bool got = false;
 			for (size_t k = 0; k < p.nmx; k++)
 				got = got || ma_mtasts_mx_match(p.mx[k], host);
@@ -467,14 +477,16 @@ static void test_vectors_policy(void **state)
 	}
 	/* e2e table: policy bodies. FETCH_ERRORs caused by HTTP status or media type are the fetcher's job; the body
 	 * of those is a valid policy. */
-	json_array_foreach(json_object_get(root, "e2e_postfix_mta_sts_resolver"), i, v) {
+	json_array_foreach(json_object_get(root, "e2e_postfix_mta_sts_resolver"), i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "policy"));
 		const char *expect = json_string_value(json_object_get(v, "expect"));
 		if (s == NULL)
 			continue;
 		json_t *status = json_object_get(v, "http_status");
 		const char *ctype = json_string_value(json_object_get(v, "content_type"));
-		bool transport_ok = json_integer_value(status) == 200 && ctype != NULL && strcmp(ctype, "text/plain") == 0;
+		bool transport_ok =
+		    json_integer_value(status) == 200 && ctype != NULL && strcmp(ctype, "text/plain") == 0;
 		bool want = strcmp(expect, "VALID") == 0 || !transport_ok;
 		struct ma_mtasts_policy p;
 		if (policy(s, strlen(s), &p, NULL) != want)
@@ -489,11 +501,11 @@ static void test_vectors_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_txt_values),    cmocka_unit_test(test_txt_findings),
-		cmocka_unit_test(test_txt_select),    cmocka_unit_test(test_policy_values),
-		cmocka_unit_test(test_policy_findings), cmocka_unit_test(test_policy_caps),
-		cmocka_unit_test(test_mx_match),      cmocka_unit_test(test_lint),
-		cmocka_unit_test(test_vectors_record), cmocka_unit_test(test_vectors_policy),
+	    cmocka_unit_test(test_txt_values),      cmocka_unit_test(test_txt_findings),
+	    cmocka_unit_test(test_txt_select),      cmocka_unit_test(test_policy_values),
+	    cmocka_unit_test(test_policy_findings), cmocka_unit_test(test_policy_caps),
+	    cmocka_unit_test(test_mx_match),        cmocka_unit_test(test_lint),
+	    cmocka_unit_test(test_vectors_record),  cmocka_unit_test(test_vectors_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

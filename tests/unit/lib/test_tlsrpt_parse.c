@@ -67,28 +67,28 @@ static void test_findings(void **state)
 		const char *id;
 		bool valid;
 	} cases[] = {
-		{"v=TLSRPTv2; rua=mailto:a@b.example", "tlsrpt.record.version", false},
-		{"rua=mailto:a@b.example; v=TLSRPTv1", "tlsrpt.record.version", false},
-		{"v=tlsrptv1; rua=mailto:a@b.example", "tlsrpt.record.version", false},
-		{"v=TLSRPTv1 rua=mailto:a@b.example", "tlsrpt.record.syntax", false},
-		{"v=TLSRPTv1; rua=mailto:a@b.example;;", "tlsrpt.record.syntax", false},
-		{"v=TLSRPTv1; rua=mailto:a@b.example; x", "tlsrpt.record.syntax", false},
-		{"v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example", "tlsrpt.record.duplicate", true},
-		{"v=TLSRPTv1; rua=mailto:a@b.example; ext=1", "tlsrpt.record.extension", true},
-		{"v=TLSRPTv1", "tlsrpt.rua.missing", false},
-		{"v=TLSRPTv1; ext=1", "tlsrpt.rua.missing", false},
-		{"v=TLSRPTv1; rua=", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=mailto:nobody", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=mailto:@b.example", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=mailto:a@localhost", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=https://", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=https:///path", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=https://r.example/%zz", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=mailto:a!b@b.example", "tlsrpt.rua.invalid", false},
-		{"v=TLSRPTv1; rua=http://r.example/x", "tlsrpt.rua.http", false},
-		{"v=TLSRPTv1; rua=ftp://r.example/x", "tlsrpt.rua.scheme", false},
-		/* one bad destination among good ones: still a usable record, with an error for the bad one */
-		{"v=TLSRPTv1; rua=http://r.example/x,mailto:a@b.example", "tlsrpt.rua.http", true},
+	    {"v=TLSRPTv2; rua=mailto:a@b.example", "tlsrpt.record.version", false},
+	    {"rua=mailto:a@b.example; v=TLSRPTv1", "tlsrpt.record.version", false},
+	    {"v=tlsrptv1; rua=mailto:a@b.example", "tlsrpt.record.version", false},
+	    {"v=TLSRPTv1 rua=mailto:a@b.example", "tlsrpt.record.syntax", false},
+	    {"v=TLSRPTv1; rua=mailto:a@b.example;;", "tlsrpt.record.syntax", false},
+	    {"v=TLSRPTv1; rua=mailto:a@b.example; x", "tlsrpt.record.syntax", false},
+	    {"v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example", "tlsrpt.record.duplicate", true},
+	    {"v=TLSRPTv1; rua=mailto:a@b.example; ext=1", "tlsrpt.record.extension", true},
+	    {"v=TLSRPTv1", "tlsrpt.rua.missing", false},
+	    {"v=TLSRPTv1; ext=1", "tlsrpt.rua.missing", false},
+	    {"v=TLSRPTv1; rua=", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=mailto:nobody", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=mailto:@b.example", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=mailto:a@localhost", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=https://", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=https:///path", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=https://r.example/%zz", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=mailto:a!b@b.example", "tlsrpt.rua.invalid", false},
+	    {"v=TLSRPTv1; rua=http://r.example/x", "tlsrpt.rua.http", false},
+	    {"v=TLSRPTv1; rua=ftp://r.example/x", "tlsrpt.rua.scheme", false},
+	    /* one bad destination among good ones: still a usable record, with an error for the bad one */
+	    {"v=TLSRPTv1; rua=http://r.example/x,mailto:a@b.example", "tlsrpt.rua.http", true},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_findings f;
@@ -144,7 +144,7 @@ static void test_hostile(void **state)
 	json_t *j = ma_findings_to_json(&f);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "message")),
-			    "A rua destination is not a valid mailto: or https: URI: 'https://x??.example'");
+	                    "A rua destination is not a valid mailto: or https: URI: 'https://x??.example'");
 	json_decref(j);
 	ma_findings_fini(&f);
 	free(big);
@@ -164,9 +164,9 @@ static void test_select(void **state)
 	(void)state;
 	uint8_t b[3][300];
 	struct ma_dns_rdata rr[3] = {
-		rdata(b[0], "v=TLSRPTv10; rua=mailto:x@y.example"),
-		rdata(b[1], "v=TLSRPTv1; rua=mailto:a@b.example"),
-		rdata(b[2], "v=TLSRPTv1;rua=mailto:c@d.example"),
+	    rdata(b[0], "v=TLSRPTv10; rua=mailto:x@y.example"),
+	    rdata(b[1], "v=TLSRPTv1; rua=mailto:a@b.example"),
+	    rdata(b[2], "v=TLSRPTv1;rua=mailto:c@d.example"),
 	};
 	struct ma_tlsrpt_record r;
 	size_t found;
@@ -200,7 +200,7 @@ static void test_lint(void **state)
 	assert_int_equal(ma_tlsrpt_lint(s, strlen(s), &r), MA_OK);
 	assert_true(r.valid);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(r.parsed, "rua"), 0)),
-			    "mailto:a@b.example");
+	                    "mailto:a@b.example");
 	ma_lint_result_fini(&r);
 	assert_int_equal(ma_tlsrpt_lint("v=TLSRPTv1", 10, &r), MA_OK);
 	assert_false(r.valid);
@@ -221,13 +221,15 @@ static void test_vectors(void **state)
 		skip();
 	json_t *rec = json_object_get(root, "record"), *v;
 	size_t i, n = 0;
-	json_array_foreach(json_object_get(rec, "rfc_examples"), i, v) {
+	json_array_foreach(json_object_get(rec, "rfc_examples"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		if (!parse_ok(txt, strlen(txt), NULL))
 			fail_msg("RFC example '%s' rejected", txt);
 		n++;
 	}
-	json_array_foreach(json_object_get(rec, "mox_good"), i, v) {
+	json_array_foreach(json_object_get(rec, "mox_good"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		struct ma_tlsrpt_record r;
 		struct ma_findings f;
@@ -238,15 +240,16 @@ static void test_vectors(void **state)
 		/* mox keeps repeated rua tags as groups; we flatten them (and warn) */
 		size_t want = 0, k;
 		json_t *group;
-		json_array_foreach(json_object_get(json_object_get(v, "expect"), "rua"), k, group)
-			want += json_array_size(group);
+		json_array_foreach(json_object_get(json_object_get(v, "expect"), "rua"), k, group) want +=
+		    json_array_size(group);
 		assert_int_equal(r.nrua, want);
 		assert_int_equal(r.extensions, json_array_size(json_object_get(json_object_get(v, "expect"), "ext")));
 		ma_findings_fini(&f);
 		ma_tlsrpt_record_fini(&r);
 		n++;
 	}
-	json_array_foreach(json_object_get(rec, "mox_bad"), i, v) {
+	json_array_foreach(json_object_get(rec, "mox_bad"), i, v)
+	{
 		const char *txt = json_string_value(json_object_get(v, "txt"));
 		struct ma_findings f;
 		ma_findings_init(&f);
@@ -262,9 +265,9 @@ static void test_vectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values),  cmocka_unit_test(test_uk_central), cmocka_unit_test(test_findings),
-		cmocka_unit_test(test_hostile), cmocka_unit_test(test_select),     cmocka_unit_test(test_lint),
-		cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_values),  cmocka_unit_test(test_uk_central), cmocka_unit_test(test_findings),
+	    cmocka_unit_test(test_hostile), cmocka_unit_test(test_select),     cmocka_unit_test(test_lint),
+	    cmocka_unit_test(test_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
