@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -193,6 +194,29 @@ static int write_file(const char *path, const char *text)
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+/* True when some record in the zone text has type SOA: a bare SOA token outside quotes and comments. */
+static bool has_soa(const char *text)
+{
+	bool quoted = false, comment = false;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '\n') {
+			quoted = comment = false;
+		} else if (comment) {
+			continue;
+		} else if (*p == '\\' && p[1] != '\0') {
+			p++;
+		} else if (*p == '"') {
+			quoted = !quoted;
+		} else if (*p == ';' && !quoted) {
+			comment = true;
+		} else if (!quoted && (p == text || p[-1] == ' ' || p[-1] == '\t') && strncasecmp(p, "SOA", 3) == 0 &&
+			   (p[3] == ' ' || p[3] == '\t' || p[3] == '\n' || p[3] == '\0')) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A growable string. */
 struct sbuf {
 	char *s;
@@ -338,7 +362,7 @@ struct knot_server *knot_start(const struct knot_opts *opts, const struct knot_z
 	for (size_t i = 0; i < nzones; i++) {
 		snprintf(line, sizeof line, "$ORIGIN %s\n$TTL 300\n", zi[i].origin);
 		sb_add(&text[i], line);
-		if (strstr(zones[i].text, "SOA") == NULL) {
+		if (!has_soa(zones[i].text)) {
 			sb_add(&text[i], "@ 300 IN SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 60\n"
 					 "@ 300 IN NS ns.invalid.\n");
 		}
@@ -378,12 +402,15 @@ struct knot_server *knot_start(const struct knot_opts *opts, const struct knot_z
 	}
 	free(ta.s);
 
+	pid_t parent = getpid();
 	k->pid = fork();
 	if (k->pid < 0)
 		goto fail;
 	if (k->pid == 0) {
-		/* Never outlive the test that started us. */
+		/* Never outlive the test that started us (and if it died before prctl took effect, go now). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
