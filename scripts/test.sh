@@ -55,7 +55,8 @@ fi
 if [ "${MA_SKIP_SANITIZE:-0}" != 1 ]; then
 	echo "== build (ASan + UBSan)"
 	if configure_build build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DMA_WERROR=ON -DMA_SANITIZE=ON; then
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+		# No strict_string_checks: it makes strndup(p, n) read to a NUL, a false report on (pointer, length) data.
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest build-ci-asan "ASan+UBSan"
 	else
 		echo "sanitizer build failed"; total_fail=$((total_fail + 1)); status=1
