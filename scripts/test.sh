@@ -56,8 +56,6 @@ if [ "${MA_SKIP_SANITIZE:-0}" != 1 ]; then
 	echo "== build (ASan + UBSan)"
 	if configure_build build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DMA_WERROR=ON -DMA_SANITIZE=ON; then
 		# No strict_string_checks: it makes strndup(p, n) read to a NUL, a false report on (pointer, length) data.
-		# No strict_string_checks: it reports strndup(buf, len) on a buffer without a NUL, which POSIX allows and
-		# the parsers rely on for (pointer, length) wire data.
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest build-ci-asan "ASan+UBSan"
 	else
