@@ -5,7 +5,8 @@
 #       Serve each ZONEFILE (named <origin>.zone; root.zone for the root) on ADDR (default 127.0.0.1) port PORT.
 #       With --sign every zone is DNSSEC-signed (ECDSA P-256); a zone whose parent is also served gets its
 #       delegation and DS in the parent, the others' DS records go to WORKDIR/trust-anchor.ds, whose path is
-#       printed on stdout. Returns once every zone answers.
+#       printed on stdout. A zone file without an SOA gets one. Returns once every zone answers; exits 2 with a
+#       message on stderr (and the log in WORKDIR/knotd.log) when it cannot.
 #   scripts/knotctl.sh stop WORKDIR
 set -euo pipefail
 
@@ -39,8 +40,21 @@ cmd_start() {
 	done
 	[ -x "$knotd" ] || die "knotd not installed (apt-get install knot)"
 	[ ${#files[@]} -gt 0 ] || die "no zone files"
+	case "$port" in ''|*[!0-9]*) die "PORT must be a number, not '$port'" ;; esac
+	[ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "PORT must be 1-65535, not $port"
+	local f
+	for f in "${files[@]}"; do
+		[ -r "$f" ] || die "cannot read zone file $f"
+		case "$(basename "$f")" in *.zone) ;; *) die "zone file $f must be named <origin>.zone" ;; esac
+	done
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
+	if [ -f "$dir/knot.pid" ] && kill -0 "$(cat "$dir/knot.pid")" 2>/dev/null; then
+		die "a knotd is already running in $dir (pid $(cat "$dir/knot.pid")); stop it first"
+	fi
+	# A fresh server: keys, journal and timers of an earlier run would add keys and stale state.
+	rm -rf "$dir/keys" "$dir/journal" "$dir/timers" "$dir/catalog" "$dir"/zone*.zone "$dir/trust-anchor.ds" \
+		"$dir/knot.pid"
 	local conf="$dir/knot.conf"
 	{
 		printf 'server:\n    rundir: "%s"\n    listen: %s@%s\n' "$dir" "$addr" "$port"
@@ -49,7 +63,7 @@ cmd_start() {
 		printf 'policy:\n  - id: manual\n    manual: on\n'
 		printf 'template:\n  - id: default\n    storage: "%s"\n    zonefile-sync: -1\n    journal-content: none\n' "$dir"
 		printf 'zone:\n'
-		local i=0 f
+		local i=0
 		for f in "${files[@]}"; do
 			printf '  - domain: "%s"\n    file: "%s/zone%d.zone"\n' "$(origin_of "$f")" "$dir" "$i"
 			[ $sign = 1 ] && printf '    dnssec-signing: on\n    dnssec-policy: manual\n'
@@ -59,7 +73,15 @@ cmd_start() {
 	local origins=() ds=() i f
 	for f in "${files[@]}"; do origins+=("$(origin_of "$f")"); done
 	for i in "${!files[@]}"; do
-		{ printf '$ORIGIN %s\n$TTL 300\n' "${origins[$i]}"; cat "${files[$i]}"; echo; } > "$dir/zone$i.zone"
+		{
+			printf '$ORIGIN %s\n$TTL 300\n' "${origins[$i]}"
+			# knot serves no zone without an SOA (RFC 1035 5.2): add one when the file has none.
+			if ! sed -e 's/;.*//' -e 's/"[^"]*"//g' "${files[$i]}" | grep -qiE '(^|[[:space:]])SOA([[:space:]]|$)'; then
+				printf '@ SOA ns.invalid. hostmaster.invalid. 1 3600 600 86400 60\n@ NS ns.invalid.\n'
+			fi
+			cat "${files[$i]}"
+			echo
+		} > "$dir/zone$i.zone"
 		ds[$i]=
 		if [ $sign = 1 ]; then
 			"$keymgr" -c "$conf" "${origins[$i]}" generate algorithm=ecdsap256sha256 ksk=yes zsk=yes >/dev/null
