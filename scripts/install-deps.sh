@@ -51,6 +51,9 @@ if [ $bench = 1 ]; then
 	root=$(cd "$(dirname "$0")/.." && pwd)
 	if [ ! -d "$root/bench/.node/node_modules/mailauth" ]; then
 		mkdir -p "$root/bench/.node"
-		(cd "$root/bench/.node" && npm install --silent --no-audit --no-fund mailauth >/dev/null)
+		# mailauth 4.13 needs Node.js 20.18; Debian 12's is 18, which 4.12 supports.
+		spec=mailauth
+		[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || spec='mailauth@~4.12'
+		(cd "$root/bench/.node" && npm install --silent --no-audit --no-fund "$spec" >/dev/null)
 	fi
 fi
