@@ -78,7 +78,10 @@ const char *ma_dns_type_name(uint16_t type);           /* "TXT", ... or "TYPE123
 int ma_dns_txt_join(const struct ma_dns_rdata *rd, char **out, size_t *outlen);
 
 /* Decode an uncompressed wire name at data[*off], advancing *off, into presentation form (no trailing dot; "."
- * alone for the root; bytes other than LDH and '_' '-' '*' escaped as \DDD, dots inside labels as \.). */
+ * alone for the root; bytes other than letters, digits and '-' '_' '*' '/' '+' '=' escaped as \DDD, a dot or
+ * backslash inside a label as \. and \\). Case is kept. MA_ERR_PARSE when the name runs past len, has a label
+ * over 63 octets (compression pointers included: rdata from the resolver is uncompressed) or is over 255 octets;
+ * MA_ERR_TOOBIG when out is too small. MA_DNS_NAME_MAX + 1 bytes always suffice. */
 int ma_dns_name_decode(const uint8_t *data, size_t len, size_t *off, char *out, size_t outsz);
 
 int ma_dns_rdata_mx(const struct ma_dns_rdata *rd, uint16_t *pref, char *name, size_t namesz);
@@ -87,7 +90,8 @@ int ma_dns_rdata_a(const struct ma_dns_rdata *rd, uint8_t out[4]);
 int ma_dns_rdata_aaaa(const struct ma_dns_rdata *rd, uint8_t out[16]);
 
 /* Encode a presentation-form name (\DDD and \X escapes understood, optional trailing dot) to wire format.
- * Returns the wire length, or MA_ERR_INVAL when a label is empty or over 63 octets or the name over 255. */
+ * Returns the wire length, MA_ERR_INVAL when a label is empty or over 63 octets, the name over 255 octets or an
+ * escape incomplete, or MA_ERR_TOOBIG when a valid name does not fit in outsz. "" and "." are the root. */
 int ma_dns_name_encode(const char *name, uint8_t *out, size_t outsz);
 
 /* RFC 1035 2.3.4 / RFC 7208 4.3: true when the name has only non-empty labels of at most 63 octets and at most

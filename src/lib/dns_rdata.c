@@ -176,7 +176,7 @@ int ma_dns_rdata_aaaa(const struct ma_dns_rdata *rd, uint8_t out[16])
 
 int ma_dns_name_encode(const char *name, uint8_t *out, size_t outsz)
 {
-	size_t o = 0;
+	size_t o = 0; /* bytes written; the wire name is o + 1 long once the root label is added */
 	const char *s = name;
 	if (strcmp(s, ".") == 0 || *s == '\0') {
 		if (outsz < 1)
@@ -185,10 +185,13 @@ int ma_dns_name_encode(const char *name, uint8_t *out, size_t outsz)
 		return 1;
 	}
 	while (*s != '\0') {
+		/* RFC 1035 2.3.4: 255 octets including the root label; too long is INVAL whatever outsz is. */
+		if (o + 1 > 254)
+			return MA_ERR_INVAL;
 		size_t lenpos = o++;
-		size_t ll = 0;
 		if (lenpos >= outsz)
 			return MA_ERR_TOOBIG;
+		size_t ll = 0;
 		while (*s != '\0' && *s != '.') {
 			unsigned c = (unsigned char)*s++;
 			if (c == '\\') {
@@ -204,11 +207,13 @@ int ma_dns_name_encode(const char *name, uint8_t *out, size_t outsz)
 					return MA_ERR_INVAL;
 				}
 			}
+			if (++ll > 63)
+				return MA_ERR_INVAL;
+			if (o + 1 > 254)
+				return MA_ERR_INVAL;
 			if (o >= outsz)
 				return MA_ERR_TOOBIG;
 			out[o++] = (uint8_t)c;
-			if (++ll > 63)
-				return MA_ERR_INVAL;
 		}
 		if (ll == 0)
 			return MA_ERR_INVAL; /* empty label */
@@ -222,8 +227,6 @@ int ma_dns_name_encode(const char *name, uint8_t *out, size_t outsz)
 	if (o >= outsz)
 		return MA_ERR_TOOBIG;
 	out[o++] = 0;
-	if (o > 255)
-		return MA_ERR_INVAL;
 	return (int)o;
 }
 
