@@ -41,7 +41,7 @@ enum ma_dns_status {
 
 /* DNSSEC verdict on an answer. */
 enum ma_dnssec {
-	MA_DNSSEC_UNCHECKED = 0, /* validation was turned off */
+	MA_DNSSEC_UNCHECKED = 0, /* nothing validated: validation turned off, or no data (SERVFAIL, TIMEOUT, MALFORMED) */
 	MA_DNSSEC_INSECURE = 1,  /* validated: no chain of trust (unsigned zone) */
 	MA_DNSSEC_SECURE = 2,    /* validated: signed with a chain of trust */
 	MA_DNSSEC_BOGUS = 3,     /* validation failed */
