@@ -5,6 +5,7 @@
 #      well-configured domain, a half-way one, an open one, a parked one and a mail provider)
 #   3. runs every subcommand against them, through --resolver 127.0.0.1:PORT --trust-anchor FILE
 #   4. stops knot, whatever happens
+# Exit status 0 when every command answered (0, 1 or 2), 1 when one crashed; scripts/test.sh runs it as a smoke test.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,7 +29,13 @@ show() {
 	local rc=0
 	"$@" || rc=$?
 	note "(exit status $rc)"
+	# 0, 1 and 2 are answers; anything else (a crash, a signal) is a defect the demo must not hide.
+	if [ "$rc" -gt 2 ]; then
+		echo "demo: '$line' exited with status $rc" >&2
+		crashed=$((crashed + 1))
+	fi
 }
+crashed=0
 
 heading "Setting up: dependencies and build"
 bash scripts/install-deps.sh
@@ -119,6 +126,10 @@ heading "5. findings: every finding ID mailassure can report"
 "$ma" findings | sed -n 1,15p
 note "... $("$ma" findings | wc -l) lines in all: 'mailassure findings --markdown' writes docs/findings.md."
 
+if [ "$crashed" != 0 ]; then
+	echo "demo: $crashed command(s) crashed" >&2
+	exit 1
+fi
 heading "Done"
 note "Coming next: scans of every domain an organisation owns (MX, DKIM, MTA-STS, TLS-RPT, DNSSEC/DANE, MX TLS),"
 note "'is mail from A to B secure?', report ingestion (DMARC aggregate/failure, SMTP TLS) and a web dashboard."

@@ -3,6 +3,7 @@
 #   1. install dependencies (scripts/install-deps.sh)
 #   2. gcc build with -Wall -Wextra -Werror, then every test under ctest (unit, integration against knot on
 #      loopback, CLI, fuzz-corpus replays)
+#      and the demo (scripts/demo.sh, the README's other command) as a smoke test
 #   3. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. clang libFuzzer build of every fuzz target, each fuzzed briefly from its seed corpus
 # Environment: MA_SHARED_DIR (default ../shared beside the repository), MA_FUZZ_SECONDS (default 10 per target),
@@ -50,6 +51,16 @@ if configure_build build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMA_WERROR=ON; th
 	run_ctest build-ci "gcc -Werror"
 else
 	echo "build failed"; total_fail=$((total_fail + 1)); status=1
+fi
+
+# The README's main-job command must keep working: run the demo on the build above (it only prints; it fails when a
+# command crashes or the set-up breaks).
+echo "== demo (scripts/demo.sh)"
+if [ -x build-ci/mailassure ] && MA_DEMO_BUILD=build-ci bash scripts/demo.sh >build-ci/demo.log 2>&1; then
+	echo "demo: ok"; total_pass=$((total_pass + 1))
+else
+	echo "demo: FAILED"; tail -n 40 build-ci/demo.log 2>/dev/null
+	total_fail=$((total_fail + 1)); status=1
 fi
 
 if [ "${MA_SKIP_SANITIZE:-0}" != 1 ]; then
