@@ -49,7 +49,7 @@ cmd_start() {
 	done
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
-	if [ -f "$dir/knot.pid" ] && kill -0 "$(cat "$dir/knot.pid")" 2>/dev/null; then
+	if [ -f "$dir/knot.pid" ] && knotd_alive "$(cat "$dir/knot.pid")"; then
 		die "a knotd is already running in $dir (pid $(cat "$dir/knot.pid")); stop it first"
 	fi
 	# A fresh server: keys, journal and timers of an earlier run would add keys and stale state.
@@ -121,14 +121,25 @@ cmd_start() {
 	return 0
 }
 
+# True while PID is a live knotd (a zombie waiting for its reaper has stopped serving; a reused PID is not ours).
+knotd_alive() {
+	local state
+	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case "$state" in Z*) return 1 ;; esac
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = knotd ]
+}
+
 cmd_stop() {
 	[ $# -eq 1 ] || die "usage: knotctl.sh stop WORKDIR"
 	local pidfile="$1/knot.pid"
 	[ -f "$pidfile" ] || return 0
 	local pid; pid=$(cat "$pidfile")
+	case "$pid" in ''|*[!0-9]*) die "bad pid file $pidfile" ;; esac
+	knotd_alive "$pid" || { rm -f "$pidfile"; return 0; }
 	kill "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	for _ in $(seq 1 100); do knotd_alive "$pid" || { rm -f "$pidfile"; return 0; }; sleep 0.05; done
 	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
 }
 
 case "${1:-}" in

@@ -85,7 +85,8 @@ check "wrong anchor must not validate: rc=$rc $(cat "$tmp/out")" '[ "$rc" != 0 ]
 usage_err "already running" start "$w1" "$port" --sign "$tmp/z/test.zone"
 pid=$(cat "$w1/knot.pid")
 check "stop" 'bash "$ctl" stop "$w1"'
-check "knotd $pid gone after stop" '! kill -0 "$pid" 2>/dev/null'
+# Gone, or a zombie waiting for its reaper (knotd -d is reparented to PID 1, which reaps when it gets to it).
+check "knotd $pid gone after stop" 'case "$(ps -o stat= -p "$pid")" in ""|Z*) true ;; *) false ;; esac'
 check "nothing answers after stop" '! kdig +short +timeout=1 +retry=0 @127.0.0.1 -p "$port" SOA test. 2>/dev/null | grep -q .'
 check "stop twice is fine" 'bash "$ctl" stop "$w1"'
 
