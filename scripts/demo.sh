@@ -113,14 +113,17 @@ show "$ma" dmarc good.test --resolver "127.0.0.1:$port" --trust-anchor "$work/wr
 show "$ma" spf 192.0.2.10 alice@good.test --resolver "127.0.0.1:$port" --trust-anchor "$work/wrong-anchor.ds"
 
 heading "4. record: write a correct record to publish"
-if "$ma" record --help >/dev/null 2>&1; then
-	show "$ma" record dmarc --policy reject --rua mailto:dmarc-reports@good.test
-	show "$ma" record spf --mx --ip4 192.0.2.0/28 --include _spf.mailhost.test
-	show "$ma" record mta-sts --mode enforce --mx mx1.good.test
-	show "$ma" record tls-rpt --rua mailto:tls-reports@good.test
-else
-	note "('mailassure record' is not in this build yet)"
-fi
+note "Zone-file lines for good.test's records, built from options and checked before they are printed:"
+show "$ma" record dmarc --domain good.test --p reject --rua mailto:dmarc-reports@good.test
+show "$ma" record spf --domain good.test --mx --ip4 192.0.2.0/28 --include _spf.mailhost.test
+show "$ma" record mta-sts --domain good.test --id 20250101T000000
+note "--policy writes the MTA-STS policy file to serve over HTTPS, with the CRLF line ends RFC 8461 asks for:"
+show "$ma" record mta-sts --domain good.test --policy --mode enforce --mx mx1.good.test
+show "$ma" record tls-rpt --domain good.test --rua mailto:tls-reports@good.test
+note "A record that would not work is still printed, with the error finding, and exit status 1:"
+spf_args=()
+for i in 1 2 3 4 5 6 7 8 9 10 11; do spf_args+=(--include "_spf$i.mailhost.test"); done
+show "$ma" record spf --domain weak.test "${spf_args[@]}"
 
 heading "5. findings: every finding ID mailassure can report"
 "$ma" findings | sed -n 1,15p
