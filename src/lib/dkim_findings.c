@@ -53,6 +53,8 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	 "Not every verifier supports ed25519 yet: sign with an RSA key as well (RFC 8463 recommends dual signing)."},
 	{"dkim.hash.sha1-only", MA_SEV_ERROR, "h= allows SHA-1 only, which verifiers no longer accept",
 	 "RFC 8301 3.1 forbids rsa-sha1: remove h= or set h=sha256."},
+	{"dkim.hash.unsupported", MA_SEV_ERROR, "h= lists no hash algorithm verifiers support, so the key verifies nothing",
+	 "DKIM defines sha256 (and the withdrawn sha1) only (RFC 6376 3.3, RFC 8301 3.1): remove h= or set h=sha256."},
 	{"dkim.service.not-email", MA_SEV_ERROR, "s= excludes email, so the key cannot verify mail",
 	 "Remove s= or set s=email (RFC 6376 3.6.1)."},
 	{"dkim.flag.testing", MA_SEV_WARNING,

@@ -278,6 +278,12 @@ static int decode_key(struct span p, struct ma_dkim_key *key, struct ma_findings
 		    key->actual == MA_DKIM_KEY_UNKNOWN ? "different" : ma_dkim_keytype_name(key->actual));
 		return MA_OK;
 	}
+	if (key->actual == MA_DKIM_KEY_ED25519 && dl != 32) {
+		/* RFC 8463 4: p= is the raw 32-byte key. An ed25519 SubjectPublicKeyInfo (what `openssl pkey -pubout`
+		 * prints) decodes here, but verifiers read p= as the raw key and every signature fails. */
+		ADD("dkim.key.invalid", "an ed25519 SubjectPublicKeyInfo (%ld bytes), not the raw 32-byte key", dl);
+		return MA_OK;
+	}
 	if (key->pkcs1)
 		ADD("dkim.key.pkcs1", NULL);
 	key->valid = true;
@@ -344,7 +350,7 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 				    tags[i].name.p);
 				return MA_OK;
 			}
-	const struct tag *p = NULL;
+	const struct tag *p = NULL, *h = NULL;
 	bool bad = false;
 	for (int i = 0; i < n; i++) {
 		const struct tag *t = &tags[i];
@@ -373,6 +379,7 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 				ADD("dkim.key.type-unknown", "k=%.*s", (int)(v.n > 40 ? 40 : v.n), v.p);
 			}
 		} else if (span_eq(t->name, "h")) {
+			h = t;
 			key->h_set = true;
 			struct span rest = v, item;
 			while (list_next(&rest, &item)) {
@@ -406,9 +413,13 @@ int ma_dkim_key_parse(const char *data, size_t len, struct ma_dkim_key *key, str
 		return MA_OK;
 	}
 	if (key->h_set && !key->h_sha256) {
-		/* RFC 8301 3.1: rsa-sha1 MUST NOT be used for signing or verifying: such a key verifies nothing. */
+		/* RFC 8301 3.1: rsa-sha1 MUST NOT be used for signing or verifying, and sha256 is the only other hash
+		 * defined (RFC 6376 3.3, RFC 8463 3): without sha256 in h= the key verifies nothing. */
 		bad = true;
-		ADD("dkim.hash.sha1-only", NULL);
+		if (key->h_sha1)
+			ADD("dkim.hash.sha1-only", NULL);
+		else
+			ADD("dkim.hash.unsupported", "h=%.*s", (int)(h->value.n > 40 ? 40 : h->value.n), h->value.p);
 	}
 	if (!key->s_email) {
 		bad = true;

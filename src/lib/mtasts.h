@@ -35,6 +35,7 @@ enum ma_mtasts_mode {
 
 struct ma_mtasts_policy {
 	bool valid; /* a sender would use this policy (RFC 8461 3.2 fields all present and valid) */
+	bool has_version; /* a "version: STSv1" line (RFC 8461 3.2) */
 	enum ma_mtasts_mode mode;
 	bool has_max_age;
 	uint32_t max_age;

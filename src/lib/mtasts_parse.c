@@ -232,7 +232,7 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 		ADD("mta-sts.policy.too-big", "%zu bytes", len);
 		return MA_OK;
 	}
-	bool have_version = false, bad = false, version_late = false;
+	bool bad = false, version_late = false;
 	size_t lines = 0, fields = 0;
 	unsigned seen = 0; /* 1 version, 2 mode, 4 max_age */
 	for (size_t pos = 0; pos < len;) {
@@ -294,7 +294,7 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 			}
 			seen |= 1;
 			if (vl == 5 && memcmp(v, "STSv1", 5) == 0) {
-				have_version = true;
+				pol->has_version = true;
 			} else {
 				ADD("mta-sts.policy.version-invalid", "version: %.*s", (int)(vl > 40 ? 40 : vl), v);
 				bad = true;
@@ -367,7 +367,7 @@ int ma_mtasts_policy_parse(const char *data, size_t len, struct ma_mtasts_policy
 		ADD("mta-sts.policy.mx-missing", NULL);
 		bad = true;
 	}
-	pol->valid = !bad && have_version && pol->mode != MA_MTASTS_MODE_UNSET && pol->has_max_age;
+	pol->valid = !bad && pol->has_version && pol->mode != MA_MTASTS_MODE_UNSET && pol->has_max_age;
 	if (!pol->valid)
 		return MA_OK;
 	switch (pol->mode) {
@@ -394,10 +394,14 @@ json_t *ma_mtasts_policy_to_json(const struct ma_mtasts_policy *pol)
 		return NULL;
 	for (size_t i = 0; i < pol->nmx; i++)
 		json_array_append_new(mx, json_string(pol->mx[i]));
-	json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:i}", "version", "STSv1", "mode", ma_mtasts_mode_name(pol->mode),
-	                      "mx", mx, "crlf", !pol->lf_only, "extensions", (int)pol->extensions);
-	if (o != NULL && pol->has_max_age)
-		json_object_set_new(o, "max_age", json_integer(pol->max_age));
+	/* Only what the policy really says: an invalid or missing version is absent, not "STSv1". */
+	json_t *o = json_pack("{s:o*, s:s, s:o, s:b, s:i}", "version", pol->has_version ? json_string("STSv1") : NULL,
+	                      "mode", ma_mtasts_mode_name(pol->mode), "mx", mx, "crlf", !pol->lf_only, "extensions",
+	                      (int)pol->extensions);
+	if (o != NULL && pol->has_max_age && json_object_set_new(o, "max_age", json_integer(pol->max_age)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 

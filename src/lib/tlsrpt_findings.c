@@ -23,6 +23,9 @@ const struct ma_finding_def ma_tlsrpt_findings[] = {
 	 "Reports over HTTP must use https: (RFC 8460 3, 5.3)."},
 	{"tlsrpt.rua.scheme", MA_SEV_ERROR, "A rua destination is neither mailto: nor https:",
 	 "RFC 8460 3 defines mailto: and https: report destinations only."},
+	{"tlsrpt.rua.too-many", MA_SEV_WARNING, "The record lists implausibly many rua destinations",
+	 "Every sender mails every destination on every report (RFC 8460 3): keep a few, e.g. your own collector and, "
+	 "for UK public sector, mailto:tls-rua@mailcheck.service.ncsc.gov.uk."},
 	{"tlsrpt.rua.ok", MA_SEV_OK, "The record names a valid report destination",
 	 "UK public sector: also add mailto:tls-rua@mailcheck.service.ncsc.gov.uk so NCSC Mail Check sees the "
 	 "reports."},

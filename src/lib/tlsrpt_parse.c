@@ -102,6 +102,7 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
 		return MA_OK;
 	}
 	bool have_rua = false, central = false;
+	size_t dropped = 0;
 	size_t pos = 10;
 	for (;;) {
 		size_t p = pos;
@@ -143,7 +144,9 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
 				if (why != NULL) {
 					char shown[120];
 					ADD(why, "'%s'", printable(data + us, ul, shown, sizeof shown));
-				} else if (rec->nrua < MA_TLSRPT_RUA_MAX) {
+				} else if (rec->nrua == MA_TLSRPT_RUA_MAX) {
+					dropped++; /* the cap keeps memory bounded; the finding says what was not kept */
+				} else {
 					char *u = strndup(data + us, ul);
 					if (u == NULL)
 						return MA_ERR_NOMEM;
@@ -189,6 +192,8 @@ int ma_tlsrpt_parse(const char *data, size_t len, struct ma_tlsrpt_record *rec, 
 		ADD("tlsrpt.rua.missing", NULL);
 		return MA_OK;
 	}
+	if (dropped > 0)
+		ADD("tlsrpt.rua.too-many", "%zu beyond the first %d not checked", dropped, MA_TLSRPT_RUA_MAX);
 	rec->valid = rec->nrua > 0;
 	if (rec->valid)
 		ADD(central ? "tlsrpt.rua.uk-central" : "tlsrpt.rua.ok", NULL);

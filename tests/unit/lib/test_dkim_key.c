@@ -191,6 +191,19 @@ static void test_ed25519(void **state)
 	assert_int_equal(ma_findings_worst(&f), MA_SEV_OK);
 	ma_findings_fini(&f);
 	free(rec);
+
+	/* RFC 8463 4: p= is the raw 32 bytes. The SubjectPublicKeyInfo `openssl pkey -pubout` prints is an ed25519
+	 * key too, but verifiers take p= as the raw key and fail every signature: invalid, not a type mismatch. */
+	rec = rec_with_key("v=DKIM1; k=ed25519; p=", k->ed_spki);
+	f = PARSE(rec, &got);
+	assert_false(got.valid);
+	assert_int_equal(got.actual, MA_DKIM_KEY_ED25519);
+	assert_true(ma_findings_has(&f, "dkim.key.invalid"));
+	assert_false(ma_findings_has(&f, "dkim.key.type-mismatch"));
+	assert_false(ma_findings_has(&f, "dkim.key.ed25519"));
+	assert_int_equal(ma_findings_worst(&f), MA_SEV_ERROR);
+	ma_findings_fini(&f);
+	free(rec);
 }
 
 static void test_type_mismatch(void **state)
@@ -236,6 +249,8 @@ static void test_findings_table(void **state)
 	    {"v=DKIM1; k=ed25519; p=HbawiMnQXTCopHTkR0jlKQ==", "dkim.key.invalid", false, true},
 	    {"v=DKIM1; k=dsa; p=QUJD", "dkim.key.type-unknown", false, true},
 	    {"v=DKIM1; h=sha1; p=", "dkim.hash.sha1-only", false, true},
+	    {"v=DKIM1; h=sha512:md5; p=", "dkim.hash.unsupported", false, true},
+	    {"v=DKIM1; h=; p=", "dkim.hash.unsupported", false, true},
 	    {"v=DKIM1; s=tlsrpt; p=", "dkim.service.not-email", false, true},
 	    {"v=DKIM1; t=y; p=", "dkim.flag.testing", true, true},
 	    {"v=DKIM1; t=s; p=", "dkim.flag.strict", true, true},

@@ -334,6 +334,16 @@ static void test_lint(void **state)
 	assert_true(r.valid);
 	assert_string_equal(json_string_value(json_object_get(r.parsed, "mode")), "testing");
 	assert_true(json_is_false(json_object_get(r.parsed, "crlf")));
+	assert_string_equal(json_string_value(json_object_get(r.parsed, "version")), "STSv1");
+	ma_lint_result_fini(&r);
+	/* parsed says only what the policy says: a wrong version is absent, not reported as STSv1 */
+	pol = "version: STSv2\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 86400\r\n";
+	assert_int_equal(ma_mtasts_policy_lint(pol, strlen(pol), &r), MA_OK);
+	assert_false(r.valid);
+	assert_null(json_object_get(r.parsed, "version"));
+	assert_string_equal(json_string_value(json_object_get(r.parsed, "mode")), "enforce");
+	assert_int_equal(json_integer_value(json_object_get(r.parsed, "max_age")), 86400);
+	assert_true(ma_findings_has(&r.findings, "mta-sts.policy.version-invalid"));
 	ma_lint_result_fini(&r);
 	assert_int_equal(ma_mtasts_policy_lint(NULL, 1, &r), MA_ERR_INVAL);
 	ma_lint_result_fini(&r);

@@ -122,9 +122,24 @@ static void test_hostile(void **state)
 		o += (size_t)snprintf(big + o, n - o, "mailto:a@b.ex,");
 	big[o - 1] = ';';
 	struct ma_tlsrpt_record r;
-	assert_int_equal(ma_tlsrpt_parse(big, o, &r, NULL), MA_OK);
+	ma_findings_init(&f);
+	assert_int_equal(ma_tlsrpt_parse(big, o, &r, &f), MA_OK);
 	assert_true(r.valid);
 	assert_int_equal(r.nrua, MA_TLSRPT_RUA_MAX);
+	assert_true(ma_findings_has(&f, "tlsrpt.rua.too-many")); /* what was not kept is said, not silently lost */
+	assert_true(ma_findings_has(&f, "tlsrpt.rua.ok"));
+	ma_findings_fini(&f);
+	ma_tlsrpt_record_fini(&r);
+	/* exactly the cap: all kept, nothing to say */
+	o = (size_t)snprintf(big, n, "v=TLSRPTv1; rua=mailto:a@b.ex");
+	for (int i = 1; i < MA_TLSRPT_RUA_MAX; i++)
+		o += (size_t)snprintf(big + o, n - o, ",https://r%d.example/", i);
+	ma_findings_init(&f);
+	assert_int_equal(ma_tlsrpt_parse(big, o, &r, &f), MA_OK);
+	assert_int_equal(r.nrua, MA_TLSRPT_RUA_MAX);
+	assert_false(ma_findings_has(&f, "tlsrpt.rua.too-many"));
+	assert_int_equal(ma_findings_worst(&f), MA_SEV_OK);
+	ma_findings_fini(&f);
 	ma_tlsrpt_record_fini(&r);
 
 	/* 10,000 empty URIs (commas): over the cap, refused */
