@@ -582,6 +582,14 @@ static int spf_term(struct ma_record_gen *g, struct buf *b, const char *opt, enu
 	} else if (kind != MA_SPF_A && kind != MA_SPF_MX) {
 		return fail(g, MA_ERR_INVAL, "%s: a domain is required", opt);
 	}
+	/* Without macros the domain-spec is a plain name: hold it to host-name rules (the grammar alone would take
+	 * "a..example.com"), with a dot so it is not a bare top label (RFC 7208 7.1 toplabel). */
+	size_t dn = strcspn(v, "/");
+	if (dn > 0 && memchr(v, '%', dn) == NULL && (!host_valid(v, dn) || memchr(v, '.', dn) == NULL)) {
+		free(t.p);
+		return fail(g, MA_ERR_INVAL, "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1): not a host name",
+			    opt, show(v).s);
+	}
 	if (t.rc != MA_OK) {
 		free(t.p);
 		return fail(g, t.rc, "%s", ma_err_str(t.rc));
