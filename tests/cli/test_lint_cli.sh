@@ -55,6 +55,14 @@ if command -v openssl >/dev/null; then
 		openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
 	expect_rc 1 lint dkim --json "v=DKIM1; p=$key"
 	expect_jq '.valid == false and any(.findings[]; .id == "dkim.key.rsa-weak" and .severity == "error")'
+	# ed25519: the raw 32 bytes are what RFC 8463 4 publishes; the SubjectPublicKeyInfo that `openssl pkey
+	# -pubout` prints is the common mistake, and verifiers fail every signature with it
+	openssl genpkey -algorithm ED25519 -out "$tmp/ed.pem" 2>/dev/null
+	openssl pkey -in "$tmp/ed.pem" -pubout -outform DER -out "$tmp/ed.der" 2>/dev/null
+	expect_rc 0 lint dkim --json "v=DKIM1; k=ed25519; p=$(tail -c 32 "$tmp/ed.der" | base64 -w0)"
+	expect_jq '.valid == true and .parsed.key_type == "ed25519" and [.findings[].id] == ["dkim.key.ed25519"]'
+	expect_rc 1 lint dkim --json "v=DKIM1; k=ed25519; p=$(base64 -w0 <"$tmp/ed.der")"
+	expect_jq '.valid == false and [.findings[].id] == ["dkim.key.invalid"]'
 fi
 
 # ---- the exact --json shape ---------------------------------------------------------------------------------------
