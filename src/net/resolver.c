@@ -231,9 +231,12 @@ static int finalize(struct ma_resolver *r, char **errmsg)
 
 int ma_resolver_new(const struct ma_resolver_opts *opts, struct ma_resolver **out, char **errmsg)
 {
+	static const struct ma_resolver_opts defaults = {0};
 	*out = NULL;
 	if (errmsg)
 		*errmsg = NULL;
+	if (opts == NULL)
+		opts = &defaults;
 	struct ma_resolver *r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return MA_ERR_NOMEM;

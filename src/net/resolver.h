@@ -24,7 +24,7 @@ struct ma_resolver_opts {
 	unsigned timeout_ms;           /* per query, a hard deadline; 0: 5000 */
 };
 
-/* Create a resolver. On error returns a negative enum ma_err and, when errmsg is not NULL, a malloc'd reason the
+/* Create a resolver (opts NULL: all defaults — recursion from the root, validating, 5 s). On error returns a negative enum ma_err and, when errmsg is not NULL, a malloc'd reason the
  * caller frees: MA_ERR_INVAL for a bad server address, MA_ERR_IO for an unreadable trust-anchor file,
  * MA_ERR_PARSE for one without usable DS/DNSKEY records, MA_ERR_DNS when libunbound refuses the setup. */
 int ma_resolver_new(const struct ma_resolver_opts *opts, struct ma_resolver **out, char **errmsg);
