@@ -41,9 +41,9 @@ const struct ma_finding_def ma_dkim_findings[] = {
 	{"dkim.key.pkcs1", MA_SEV_WARNING, "The RSA key is a bare RSAPublicKey rather than a SubjectPublicKeyInfo",
 	 "Some verifiers accept it, the standard does not (RFC 6376 3.6.1): publish the SubjectPublicKeyInfo form "
 	 "(openssl rsa -pubout)."},
-	{"dkim.key.rsa-weak", MA_SEV_ERROR, "The RSA key is shorter than 1024 bits: verifiers reject it",
-	 "RFC 8301 3.2 forbids keys under 1024 bits and the UK standard asks for 2048: generate a 2048-bit key under a "
-	 "new selector, sign with it, then revoke this one."},
+	{"dkim.key.rsa-weak", MA_SEV_ERROR, "The RSA key is shorter than 1024 bits, which RFC 8301 forbids",
+	 "RFC 8301 3.2: signers MUST use keys of at least 1024 bits, and many verifiers reject shorter ones; the UK "
+	 "standard asks for 2048: generate a 2048-bit key under a new selector, sign with it, then revoke this one."},
 	{"dkim.key.rsa-short", MA_SEV_WARNING, "The RSA key is shorter than 2048 bits",
 	 "The UK government standard asks for at least 2048-bit RSA keys (RFC 8301 3.2 recommends 2048): rotate to a "
 	 "2048-bit key under a new selector."},

@@ -288,7 +288,8 @@ static int decode_key(struct span p, struct ma_dkim_key *key, struct ma_findings
 		ADD("dkim.key.pkcs1", NULL);
 	key->valid = true;
 	if (key->actual == MA_DKIM_KEY_RSA) {
-		/* RFC 8301 3.2: verifiers MUST NOT accept RSA keys under 1024 bits; the UK standard asks for 2048. */
+		/* RFC 8301 3.2: signers MUST use at least 1024 bits (many verifiers refuse shorter keys) and SHOULD use
+		 * 2048; the UK standard warns from 1024 to 2047 and fails below 1024. */
 		if (key->bits < 1024) {
 			key->valid = false;
 			ADD("dkim.key.rsa-weak", "%d bits", key->bits);
