@@ -51,7 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct ma_lint_result r;
 	ma_lint_result_init(&r);
-	(void)ma_lint(MA_LINT_MTA_STS_POLICY, (const char *)data, size, &r);
+	if (ma_lint(MA_LINT_MTA_STS_POLICY, (const char *)data, size, &r) == 0) {
+		/* what `mailassure lint --json` prints must always serialise: details of hostile bytes are made
+		 * printable, and parsed is an object (a failure would surface as a bogus out-of-memory error);
+		 * and a valid record always says what it is (key type, mode, report destination) */
+		json_t *j = ma_findings_to_json(&r.findings);
+		if (j == NULL || !json_is_object(r.parsed) || (r.valid && r.findings.n == 0))
+			abort();
+		json_decref(j);
+	}
 	ma_lint_result_fini(&r);
 	return 0;
 }
