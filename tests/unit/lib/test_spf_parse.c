@@ -332,7 +332,9 @@ static void test_hostile(void **state)
 	assert_true(ma_findings_has(&r.findings, "spf.lookups.over-limit"));
 	assert_int_equal(json_array_size(json_object_get(r.parsed, "terms")), 4000);
 	lint_fini(&r);
-	assert_true(seconds() - t0 < 2.0);
+	/* A guard against runaway (quadratic) work, not a speed target: speed is measured in bench/, and a loaded
+	 * 2-core CI machine under ASan must not fail this. */
+	assert_true(seconds() - t0 < 60.0);
 	free(big);
 
 	/* 64 KiB + 1: over the length cap */
