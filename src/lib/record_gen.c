@@ -222,6 +222,8 @@ static bool has_non_ascii(const char *s)
 /* Check the domain option and write "<prefix><domain>." into g->owner. */
 static int set_owner(struct ma_record_gen *g, const char *domain, const char *prefix)
 {
+	if (g->text != NULL) /* a result is filled once; reusing it without fini would leak the old text */
+		return fail(g, MA_ERR_STATE, "the result already holds a record: ma_record_gen_fini() it first");
 	if (domain == NULL || *domain == '\0')
 		return fail(g, MA_ERR_INVAL, "a domain is required");
 	if (too_long(domain))
@@ -572,6 +574,14 @@ static int spf_ip(struct ma_record_gen *g, struct buf *b, const char *v, bool v6
  * other terms. */
 static int spf_term(struct ma_record_gen *g, struct buf *b, const char *opt, enum ma_spf_kind kind, const char *v)
 {
+	if (*v == '\0' && kind != MA_SPF_A && kind != MA_SPF_MX)
+		return fail(g, MA_ERR_INVAL, "%s: a domain is required", opt);
+	/* Without macros the domain-spec is a plain name: hold it to host-name rules (the grammar alone would take
+	 * "a..example.com"), with a dot so it is not a bare top label (RFC 7208 7.1 toplabel). */
+	size_t dn = strcspn(v, "/");
+	if (dn > 0 && memchr(v, '%', dn) == NULL && (!host_valid(v, dn) || memchr(v, '.', dn) == NULL))
+		return fail(g, MA_ERR_INVAL, "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1): not a host name",
+			    opt, show(v).s);
 	struct buf t = {0};
 	puts_(&t, "v=spf1 ");
 	puts_(&t, opt);
@@ -579,16 +589,6 @@ static int spf_term(struct ma_record_gen *g, struct buf *b, const char *opt, enu
 		if (*v != '/')
 			puts_(&t, kind == MA_SPF_REDIRECT ? "=" : ":");
 		puts_(&t, v);
-	} else if (kind != MA_SPF_A && kind != MA_SPF_MX) {
-		return fail(g, MA_ERR_INVAL, "%s: a domain is required", opt);
-	}
-	/* Without macros the domain-spec is a plain name: hold it to host-name rules (the grammar alone would take
-	 * "a..example.com"), with a dot so it is not a bare top label (RFC 7208 7.1 toplabel). */
-	size_t dn = strcspn(v, "/");
-	if (dn > 0 && memchr(v, '%', dn) == NULL && (!host_valid(v, dn) || memchr(v, '.', dn) == NULL)) {
-		free(t.p);
-		return fail(g, MA_ERR_INVAL, "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1): not a host name",
-			    opt, show(v).s);
 	}
 	if (t.rc != MA_OK) {
 		free(t.p);

@@ -72,7 +72,8 @@ struct ma_record_gen_dmarc_opts {
 	size_t nruf;
 };
 
-/* Returns MA_OK, MA_ERR_INVAL (bad or conflicting value: g->error), MA_ERR_TOOBIG (over a cap), MA_ERR_NOMEM. */
+/* Every generator: returns MA_OK, MA_ERR_INVAL (bad or conflicting value: g->error says which), MA_ERR_TOOBIG (over
+ * a cap: g->error), MA_ERR_NOMEM, or MA_ERR_STATE when g already holds a record (fini it first). */
 int ma_record_gen_dmarc(const struct ma_record_gen_dmarc_opts *o, struct ma_record_gen *g);
 
 /* ---- SPF (RFC 7208) ------------------------------------------------------------------------------------------- */

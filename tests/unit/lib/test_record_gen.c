@@ -855,6 +855,9 @@ static void test_zone_line(void **state)
 	free(line);
 	assert_int_equal(ma_record_gen_zone(&g, MA_RECORD_GEN_TTL_MAX + 1u, &line), MA_ERR_INVAL);
 	assert_null(line);
+	/* A filled result is not overwritten (the old text would leak). */
+	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com"}, &g), MA_ERR_STATE);
+	assert_string_equal(g.text, "v=spf1 -all");
 	ma_record_gen_fini(&g);
 	/* fini leaves a reusable empty result. */
 	assert_null(g.text);
