@@ -143,7 +143,7 @@ static int note_split(struct ma_record_gen *g)
 	if (g->len <= MA_RECORD_GEN_STRING_MAX)
 		return MA_OK;
 	return ma_findings_add(&g->findings, "record.txt.split", "%zu bytes in %zu strings", g->len,
-			       ma_record_gen_txt_count(g->len));
+	                       ma_record_gen_txt_count(g->len));
 }
 
 static bool ieq(const char *a, const char *b)
@@ -202,8 +202,8 @@ static bool host_valid(const char *d, size_t n)
 			label = 0;
 			continue;
 		}
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-			  c == '-';
+		bool ok =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 		if (!ok || (c == '-' && label == 0))
 			return false;
 		label++;
@@ -231,19 +231,18 @@ static int set_owner(struct ma_record_gen *g, const char *domain, const char *pr
 	size_t n = strlen(domain);
 	if (has_non_ascii(domain))
 		return fail(g, MA_ERR_INVAL,
-			    "domain '%s' is not ASCII: give an internationalised name as A-labels (xn--...)",
-			    show(domain).s);
+		            "domain '%s' is not ASCII: give an internationalised name as A-labels (xn--...)",
+		            show(domain).s);
 	if (!host_valid(domain, n))
 		return fail(g, MA_ERR_INVAL,
-			    "domain '%s' is not a valid domain name (letters, digits, hyphens; labels of 1-63 "
-			    "bytes, RFC 1035 2.3.4)",
-			    show(domain).s);
+		            "domain '%s' is not a valid domain name (letters, digits, hyphens; labels of 1-63 "
+		            "bytes, RFC 1035 2.3.4)",
+		            show(domain).s);
 	if (domain[n - 1] == '.')
 		n--;
 	size_t pn = strlen(prefix);
 	if (pn + n + 1 > 254 || !ma_dns_name_is_valid(domain, n))
-		return fail(g, MA_ERR_INVAL, "domain '%s' is too long for the name %s<domain>", show(domain).s,
-			    prefix);
+		return fail(g, MA_ERR_INVAL, "domain '%s' is too long for the name %s<domain>", show(domain).s, prefix);
 	memcpy(g->owner, prefix, pn);
 	memcpy(g->owner + pn, domain, n);
 	g->owner[pn + n] = '.';
@@ -325,7 +324,7 @@ static bool https_ok(const char *u)
 static const char *const policies[] = {"none", "quarantine", "reject", NULL};
 
 static int dmarc_word(struct ma_record_gen *g, const char *tag, const char *v, const char *const *words,
-		      const char *expect, const char **out)
+                      const char *expect, const char **out)
 {
 	*out = NULL;
 	if (v == NULL)
@@ -350,7 +349,8 @@ static int dmarc_fo(struct ma_record_gen *g, const char *v, char *out, size_t ou
 		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
 		const char *k = c ? strchr(opts, c) : NULL;
 		if (k == NULL || (p[1] != ':' && p[1] != '\0'))
-			return fail(g, MA_ERR_INVAL, "fo: '%s' is not a ':'-separated list of 0, 1, d and s", show(v).s);
+			return fail(g, MA_ERR_INVAL, "fo: '%s' is not a ':'-separated list of 0, 1, d and s",
+			            show(v).s);
 		unsigned bit = 1u << (k - opts);
 		if (seen & bit)
 			return fail(g, MA_ERR_INVAL, "fo: '%c' is given twice", c);
@@ -377,18 +377,20 @@ static int dmarc_uris(struct ma_record_gen *g, const char *tag, const char *cons
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		if (!uri_chars_ok(v[i]))
-			return fail(g, MA_ERR_INVAL,
-				    "%s: '%s' has a space, control character or one of , ; ! \" \\ (percent-encode them, "
-				    "RFC 7489 6.2)",
-				    tag, show(v[i]).s);
+			return fail(
+			    g, MA_ERR_INVAL,
+			    "%s: '%s' has a space, control character or one of , ; ! \" \\ (percent-encode them, "
+			    "RFC 7489 6.2)",
+			    tag, show(v[i]).s);
 		if (!mailto_ok(v[i])) {
 			if (strchr(v[i], ':') == NULL && strchr(v[i], '@') != NULL)
 				return fail(g, MA_ERR_INVAL, "%s: '%s' is not a URI: did you mean mailto:%s?", tag,
-					    show(v[i]).s, show(v[i]).s);
-			return fail(g, MA_ERR_INVAL,
-				    "%s: '%s' is not a mailto:local@domain URI (the only scheme receivers must support, "
-				    "RFC 7489 6.2)",
-				    tag, show(v[i]).s);
+				            show(v[i]).s, show(v[i]).s);
+			return fail(
+			    g, MA_ERR_INVAL,
+			    "%s: '%s' is not a mailto:local@domain URI (the only scheme receivers must support, "
+			    "RFC 7489 6.2)",
+			    tag, show(v[i]).s);
 		}
 	}
 	return MA_OK;
@@ -423,19 +425,20 @@ int ma_record_gen_dmarc(const struct ma_record_gen_dmarc_opts *o, struct ma_reco
 	if (gen == MA_RECORD_DMARC_RFC9989) {
 		if (o->pct != NULL)
 			return fail(g, MA_ERR_INVAL,
-				    "pct: RFC 9989 removed pct (Appendix A.6); use t=y for testing mode (what pct=0 "
-				    "meant), or write for both generations");
+			            "pct: RFC 9989 removed pct (Appendix A.6); use t=y for testing mode (what pct=0 "
+			            "meant), or write for both generations");
 		if (o->rf != NULL || o->ri != NULL)
 			return fail(g, MA_ERR_INVAL, "%s: RFC 9989 removed failure-report formats and report intervals",
-				    o->rf != NULL ? "rf" : "ri");
+			            o->rf != NULL ? "rf" : "ri");
 	}
 	if (gen == MA_RECORD_DMARC_RFC7489) {
 		if (o->t != NULL)
-			return fail(g, MA_ERR_INVAL,
-				    "t: RFC 7489 has no t tag; use pct=0 for testing mode, or write for both generations");
+			return fail(
+			    g, MA_ERR_INVAL,
+			    "t: RFC 7489 has no t tag; use pct=0 for testing mode, or write for both generations");
 		if (o->np != NULL || o->psd != NULL)
 			return fail(g, MA_ERR_INVAL, "%s: RFC 7489 has no %s tag (it is RFC 9989's)",
-				    o->np != NULL ? "np" : "psd", o->np != NULL ? "np" : "psd");
+			            o->np != NULL ? "np" : "psd", o->np != NULL ? "np" : "psd");
 	}
 
 	const char *p, *sp, *np, *adkim, *aspf, *t, *psd, *rf = NULL;
@@ -461,7 +464,7 @@ int ma_record_gen_dmarc(const struct ma_record_gen_dmarc_opts *o, struct ma_reco
 		/* RFC 7489 6.3 / 7.3: afrf is the only registered failure-report format. */
 		if (!ieq(o->rf, "afrf"))
 			return fail(g, MA_ERR_INVAL, "rf: '%s' is not afrf (the only format RFC 7489 defines)",
-				    show(o->rf).s);
+			            show(o->rf).s);
 		rf = "afrf";
 	}
 	char fo[16] = "";
@@ -479,12 +482,13 @@ int ma_record_gen_dmarc(const struct ma_record_gen_dmarc_opts *o, struct ma_reco
 		bool t_yes = t != NULL && t[0] == 'y';
 		if (pct < 100 && t != NULL && !t_yes)
 			return fail(g, MA_ERR_INVAL,
-				    "pct=%u with t=n: a partial rollout is testing mode for RFC 9989 receivers (t=y); "
-				    "drop t or pct",
-				    (unsigned)pct);
+			            "pct=%u with t=n: a partial rollout is testing mode for RFC 9989 receivers (t=y); "
+			            "drop t or pct",
+			            (unsigned)pct);
 		if (t_yes && o->pct != NULL && pct == 100)
-			return fail(g, MA_ERR_INVAL, "pct=100 with t=y: t=y asks for testing mode, pct=100 for full "
-						     "enforcement; drop one");
+			return fail(g, MA_ERR_INVAL,
+			            "pct=100 with t=y: t=y asks for testing mode, pct=100 for full "
+			            "enforcement; drop one");
 		if (pct < 100 && t == NULL) {
 			t = "y";
 			testing_both = true;
@@ -558,7 +562,7 @@ static int spf_ip(struct ma_record_gen *g, struct buf *b, const char *v, bool v6
 			char net[INET6_ADDRSTRLEN];
 			inet_ntop(af, bin, net, sizeof net);
 			return fail(g, MA_ERR_INVAL, "%s: '%s' has bits set after the /%u prefix: did you mean %s/%u?",
-				    opt, show(v).s, (unsigned)prefix, net, (unsigned)prefix);
+			            opt, show(v).s, (unsigned)prefix, net, (unsigned)prefix);
 		}
 	char canon[INET6_ADDRSTRLEN];
 	if (inet_ntop(af, bin, canon, sizeof canon) == NULL)
@@ -580,8 +584,9 @@ static int spf_term(struct ma_record_gen *g, struct buf *b, const char *opt, enu
 	 * "a..example.com"), with a dot so it is not a bare top label (RFC 7208 7.1 toplabel). */
 	size_t dn = strcspn(v, "/");
 	if (dn > 0 && memchr(v, '%', dn) == NULL && (!host_valid(v, dn) || memchr(v, '.', dn) == NULL))
-		return fail(g, MA_ERR_INVAL, "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1): not a host name",
-			    opt, show(v).s);
+		return fail(g, MA_ERR_INVAL,
+		            "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1): not a host name", opt,
+		            show(v).s);
 	struct buf t = {0};
 	puts_(&t, "v=spf1 ");
 	puts_(&t, opt);
@@ -604,7 +609,7 @@ static int spf_term(struct ma_record_gen *g, struct buf *b, const char *opt, enu
 			put(b, t.p + 6, t.n - 6); /* " opt:value" */
 		else
 			rc = fail(g, MA_ERR_INVAL, "%s: '%s' is not a valid domain-spec (RFC 7208 4.6.1, 7.1)%s%s", opt,
-				  show(v).s, rec.error ? ": " : "", rec.error ? show(rec.error).s : "");
+			          show(v).s, rec.error ? ": " : "", rec.error ? show(rec.error).s : "");
 	}
 	ma_spf_record_fini(&rec);
 	free(t.p);
@@ -644,8 +649,8 @@ int ma_record_gen_spf(const struct ma_record_gen_spf_opts *o, struct ma_record_g
 			return fail(g, MA_ERR_INVAL, "all: '%s' is not one of - ~ ? +", show(o->all).s);
 		if (o->redirect != NULL)
 			return fail(g, MA_ERR_INVAL,
-				    "redirect with all: receivers ignore redirect when all is present (RFC 7208 6.1); "
-				    "give one of them");
+			            "redirect with all: receivers ignore redirect when all is present (RFC 7208 6.1); "
+			            "give one of them");
 		qual = o->all[0];
 	}
 
@@ -689,9 +694,8 @@ int ma_record_gen_spf(const struct ma_record_gen_spf_opts *o, struct ma_record_g
 	if (rc != MA_OK)
 		return rc;
 	/* The ids as the spf linter uses them, so a generated record and its lint agree. */
-	if (lookups > MA_SPF_LOOKUP_LIMIT &&
-	    (rc = ma_findings_add(&g->findings, "record.spf.lookups-over-limit", "%u DNS-querying terms", lookups)) !=
-		MA_OK)
+	if (lookups > MA_SPF_LOOKUP_LIMIT && (rc = ma_findings_add(&g->findings, "record.spf.lookups-over-limit",
+	                                                           "%u DNS-querying terms", lookups)) != MA_OK)
 		return rc;
 	if (g->len > MA_SPF_UK_RECORD_MAX &&
 	    (rc = ma_findings_add(&g->findings, "record.spf.long", "%zu bytes", g->len)) != MA_OK)
@@ -733,7 +737,7 @@ int ma_record_gen_mtasts(const struct ma_record_gen_mtasts_opts *o, struct ma_re
 		}
 		if (!ok) /* RFC 8461 3.1: sts-id = 1*32( ALPHA / DIGIT ) */
 			return fail(g, MA_ERR_INVAL, "id: '%s' is not 1 to 32 letters and digits (RFC 8461 3.1)",
-				    show(o->id).s);
+			            show(o->id).s);
 		memcpy(id, o->id, n);
 		id[n] = '\0';
 	} else {
@@ -766,9 +770,9 @@ static int mx_pattern(struct ma_record_gen *g, const char *v, char *out, size_t 
 		hn--;
 	if (hn == 0 || !host_valid(h, hn) || memchr(h, '.', hn) == NULL || n + 1 > outsz)
 		return fail(g, MA_ERR_INVAL,
-			    "mx: '%s' is not a host name pattern (a name such as mail.example.com, or *.example.com; "
-			    "RFC 8461 3.2)",
-			    show(v).s);
+		            "mx: '%s' is not a host name pattern (a name such as mail.example.com, or *.example.com; "
+		            "RFC 8461 3.2)",
+		            show(v).s);
 	size_t j = 0;
 	for (const char *p = v; p < h + hn; p++)
 		out[j++] = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
@@ -783,7 +787,7 @@ int ma_record_gen_mtasts_policy(const struct ma_record_gen_mtasts_policy_opts *o
 		return rc;
 	/* RFC 8461 3.3: the policy is fetched from https://mta-sts.<domain>/.well-known/mta-sts.txt */
 	snprintf(g->location, sizeof g->location, "https://%.*s/.well-known/mta-sts.txt", (int)strlen(g->owner) - 1,
-		 g->owner);
+	         g->owner);
 	g->owner[0] = '\0';
 	static const char *const modes[] = {"enforce", "testing", "none", NULL};
 	int mode = 1;
@@ -794,11 +798,11 @@ int ma_record_gen_mtasts_policy(const struct ma_record_gen_mtasts_policy_opts *o
 	/* RFC 8461 3.2: mx is required unless the mode is none. */
 	if (o->nmx == 0 && mode != 2)
 		return fail(g, MA_ERR_INVAL, "mx: at least one pattern is required in %s mode (RFC 8461 3.2)",
-			    modes[mode]);
+		            modes[mode]);
 	uint64_t max_age = mode == 0 ? 1209600 : 86400;
 	if (o->max_age != NULL && !parse_uint(o->max_age, MA_MTASTS_MAX_AGE_MAX, &max_age))
 		return fail(g, MA_ERR_INVAL, "max_age: '%s' is not a number of seconds from 0 to %u (RFC 8461 3.2)",
-			    show(o->max_age).s, MA_MTASTS_MAX_AGE_MAX);
+		            show(o->max_age).s, MA_MTASTS_MAX_AGE_MAX);
 
 	/* RFC 8461 3.2: lines end in CRLF; version first (strict parsers and the UK standard expect it). */
 	struct buf b = {0};
@@ -836,16 +840,16 @@ int ma_record_gen_tlsrpt(const struct ma_record_gen_tlsrpt_opts *o, struct ma_re
 		const char *u = o->rua[i];
 		if (!uri_chars_ok(u))
 			return fail(g, MA_ERR_INVAL,
-				    "rua: '%s' has a space, control character or one of , ; ! \" \\ (percent-encode "
-				    "them, RFC 8460 3)",
-				    show(u).s);
+			            "rua: '%s' has a space, control character or one of , ; ! \" \\ (percent-encode "
+			            "them, RFC 8460 3)",
+			            show(u).s);
 		if (strncasecmp(u, "mailto:", 7) == 0 ? !mailto_ok(u) : !https_ok(u)) {
 			if (strchr(u, ':') == NULL && strchr(u, '@') != NULL)
-				return fail(g, MA_ERR_INVAL, "rua: '%s' is not a URI: did you mean mailto:%s?", show(u).s,
-					    show(u).s);
+				return fail(g, MA_ERR_INVAL, "rua: '%s' is not a URI: did you mean mailto:%s?",
+				            show(u).s, show(u).s);
 			return fail(g, MA_ERR_INVAL,
-				    "rua: '%s' is not a mailto:local@domain or https://host/path URI (RFC 8460 3)",
-				    show(u).s);
+			            "rua: '%s' is not a mailto:local@domain or https://host/path URI (RFC 8460 3)",
+			            show(u).s);
 		}
 	}
 	struct buf b = {0};

@@ -24,20 +24,20 @@
 #include "lib/finding.h"
 
 /* Caps on user-controlled sizes. */
-#define MA_RECORD_GEN_LIST_MAX 64     /* values per repeatable option (ip4, include, rua, mx, ...) */
-#define MA_RECORD_GEN_VALUE_MAX 1024  /* bytes of one option value */
-#define MA_RECORD_GEN_TEXT_MAX 4096   /* bytes of a generated record or policy file */
+#define MA_RECORD_GEN_LIST_MAX 64         /* values per repeatable option (ip4, include, rua, mx, ...) */
+#define MA_RECORD_GEN_VALUE_MAX 1024      /* bytes of one option value */
+#define MA_RECORD_GEN_TEXT_MAX 4096       /* bytes of a generated record or policy file */
 #define MA_RECORD_GEN_TTL_MAX 2147483647u /* RFC 2181 8: a TTL is 31 bits */
-#define MA_RECORD_GEN_STRING_MAX 255  /* RFC 1035 3.3.14: bytes per TXT character-string */
+#define MA_RECORD_GEN_STRING_MAX 255      /* RFC 1035 3.3.14: bytes per TXT character-string */
 
 /* The result of one generation. Zero-initialised (or ma_record_gen_init) is valid; always ma_record_gen_fini(). */
 struct ma_record_gen {
-	char *text;                     /* owned, NUL-terminated: the TXT data (strings joined) or the policy file */
-	size_t len;                     /* bytes in text */
+	char *text;                      /* owned, NUL-terminated: the TXT data (strings joined) or the policy file */
+	size_t len;                      /* bytes in text */
 	char owner[MA_DNS_NAME_MAX + 1]; /* absolute owner name ("_dmarc.example.com."); "" for the policy file */
 	char location[MA_DNS_NAME_MAX + 64]; /* the policy file's URL (RFC 8461 3.2); "" for TXT records */
-	struct ma_findings findings;    /* record.* findings about what was written */
-	char error[512];                /* after MA_ERR_INVAL / MA_ERR_TOOBIG: which option and why (printable) */
+	struct ma_findings findings;         /* record.* findings about what was written */
+	char error[512];                     /* after MA_ERR_INVAL / MA_ERR_TOOBIG: which option and why (printable) */
 };
 
 void ma_record_gen_init(struct ma_record_gen *g);
@@ -54,19 +54,19 @@ enum ma_record_dmarc_generation {
 
 /* Every value NULL = tag omitted. Values are the tag values as they will appear (validated). */
 struct ma_record_gen_dmarc_opts {
-	const char *domain;     /* required: the policy domain (A-labels); the record goes at _dmarc.<domain> */
+	const char *domain; /* required: the policy domain (A-labels); the record goes at _dmarc.<domain> */
 	enum ma_record_dmarc_generation generation;
-	const char *p;          /* required: none | quarantine | reject */
-	const char *sp, *np;    /* none | quarantine | reject (np: RFC 9989 only) */
+	const char *p;            /* required: none | quarantine | reject */
+	const char *sp, *np;      /* none | quarantine | reject (np: RFC 9989 only) */
 	const char *adkim, *aspf; /* r | s */
-	const char *pct;        /* 0..100 (RFC 7489 only). 100 is omitted (the default). With BOTH and pct < 100,
-				 * t=y is added too (RFC 9989 A.6: t=y is what pct=0 meant). Refused for RFC9989. */
-	const char *fo;         /* colon-separated 0, 1, d, s */
-	const char *rf;         /* afrf (RFC 7489 only) */
-	const char *ri;         /* seconds, 0..4294967295 (RFC 7489 only) */
-	const char *t;          /* y | n (RFC 9989 only) */
-	const char *psd;        /* y | n | u (RFC 9989 only) */
-	const char *const *rua; /* mailto: URIs */
+	const char *pct;          /* 0..100 (RFC 7489 only). 100 is omitted (the default). With BOTH and pct < 100,
+	                           * t=y is added too (RFC 9989 A.6: t=y is what pct=0 meant). Refused for RFC9989. */
+	const char *fo;           /* colon-separated 0, 1, d, s */
+	const char *rf;           /* afrf (RFC 7489 only) */
+	const char *ri;           /* seconds, 0..4294967295 (RFC 7489 only) */
+	const char *t;            /* y | n (RFC 9989 only) */
+	const char *psd;          /* y | n | u (RFC 9989 only) */
+	const char *const *rua;   /* mailto: URIs */
 	size_t nrua;
 	const char *const *ruf;
 	size_t nruf;
@@ -79,22 +79,22 @@ int ma_record_gen_dmarc(const struct ma_record_gen_dmarc_opts *o, struct ma_reco
 /* ---- SPF (RFC 7208) ------------------------------------------------------------------------------------------- */
 
 struct ma_record_gen_spf_opts {
-	const char *domain;         /* required: the record goes at <domain> */
-	const char *const *ip4;     /* "192.0.2.0/24" or an address; host bits beyond the prefix are refused */
+	const char *domain;     /* required: the record goes at <domain> */
+	const char *const *ip4; /* "192.0.2.0/24" or an address; host bits beyond the prefix are refused */
 	size_t nip4;
 	const char *const *ip6;
 	size_t nip6;
-	const char *const *a;       /* "" = the domain itself (bare "a"), else a domain-spec, optionally with /cidr */
+	const char *const *a; /* "" = the domain itself (bare "a"), else a domain-spec, optionally with /cidr */
 	size_t na;
-	const char *const *mx;      /* like a */
+	const char *const *mx; /* like a */
 	size_t nmx;
 	const char *const *include; /* domain-specs */
 	size_t ninclude;
 	const char *const *exists;
 	size_t nexists;
-	const char *redirect;       /* a domain-spec; then no "all" is written unless `all` is given (which is refused:
-				     * RFC 7208 6.1 ignores redirect when all is present) */
-	const char *all;            /* "-" (default), "~", "?" or "+" */
+	const char *redirect; /* a domain-spec; then no "all" is written unless `all` is given (which is refused:
+	                       * RFC 7208 6.1 ignores redirect when all is present) */
+	const char *all;      /* "-" (default), "~", "?" or "+" */
 };
 
 /* Terms are written in the order ip4, ip6, a, mx, include, exists, all / redirect (cheapest first: RFC 7208 4.6.2
@@ -111,11 +111,11 @@ struct ma_record_gen_mtasts_opts {
 int ma_record_gen_mtasts(const struct ma_record_gen_mtasts_opts *o, struct ma_record_gen *g);
 
 struct ma_record_gen_mtasts_policy_opts {
-	const char *domain;     /* required: the policy is served from https://mta-sts.<domain>/.well-known/mta-sts.txt */
-	const char *mode;       /* enforce | testing | none; NULL: testing (start in testing, UK standard) */
-	const char *const *mx;  /* patterns: host names, "*." allowed as the left-most label (RFC 8461 4.1) */
-	size_t nmx;             /* at least one unless mode is none */
-	const char *max_age;    /* seconds, 1..31557600; NULL: 1209600 in enforce, 86400 otherwise (UK standard) */
+	const char *domain; /* required: the policy is served from https://mta-sts.<domain>/.well-known/mta-sts.txt */
+	const char *mode;   /* enforce | testing | none; NULL: testing (start in testing, UK standard) */
+	const char *const *mx; /* patterns: host names, "*." allowed as the left-most label (RFC 8461 4.1) */
+	size_t nmx;            /* at least one unless mode is none */
+	const char *max_age;   /* seconds, 1..31557600; NULL: 1209600 in enforce, 86400 otherwise (UK standard) */
 };
 /* g->text is the policy file with CRLF line ends (RFC 8461 3.2); g->owner is "" and g->location its URL. */
 int ma_record_gen_mtasts_policy(const struct ma_record_gen_mtasts_policy_opts *o, struct ma_record_gen *g);

@@ -83,7 +83,7 @@ static void lint_is(enum ma_lint_kind kind, const char *data, size_t len, const 
 	bad_ids(&r.findings, got, sizeof got);
 	if (!r.valid || strcmp(got, want) != 0)
 		fail_msg("lint %s of '%.*s': valid=%d, got [%s], want [%s]", ma_lint_kind_name(kind), (int)len, data,
-			 r.valid, got, want);
+		         r.valid, got, want);
 	ma_lint_result_fini(&r);
 }
 
@@ -127,96 +127,100 @@ static void test_dmarc_records(void **state)
 {
 	(void)state;
 	const struct dmarc_case cases[] = {
-		/* The UK standard's parked-domain record. */
-		{{.domain = "example.gov.uk",
-		  .p = "reject",
-		  .sp = "reject",
-		  .adkim = "s",
-		  .aspf = "s",
-		  .rua = L("mailto:dmarc-rua@dmarc.service.gov.uk"),
-		  .nrua = 1},
-		 "v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s; rua=mailto:dmarc-rua@dmarc.service.gov.uk",
-		 "",
-		 NULL},
-		/* p=none: monitoring mode is asked for, the linter says so. Values are case-insensitive. */
-		{{.domain = "example.com", .p = "NONE", .rua = L("mailto:d@example.com"), .nrua = 1},
-		 "v=DMARC1; p=none; rua=mailto:d@example.com",
-		 "dmarc.policy.none",
-		 NULL},
-		/* pct=100 is the default: never written. */
-		{{.domain = "example.com", .p = "reject", .pct = "100", .rua = L("mailto:d@example.com"), .nrua = 1},
-		 "v=DMARC1; p=reject; rua=mailto:d@example.com",
-		 "",
-		 NULL},
-		/* A partial rollout for both generations: pct=N and t=y (RFC 9989 A.6). */
-		{{.domain = "example.com", .p = "quarantine", .pct = "50", .rua = L("mailto:d@example.com"), .nrua = 1},
-		 "v=DMARC1; p=quarantine; pct=50; t=y; rua=mailto:d@example.com",
-		 "dmarc.pct.partial dmarc.testing",
-		 "record.dmarc.testing-both"},
-		/* t=y for both generations: pct=0 for RFC 7489 receivers. */
-		{{.domain = "example.com", .p = "reject", .t = "y", .rua = L("mailto:d@example.com"), .nrua = 1},
-		 "v=DMARC1; p=reject; pct=0; t=y; rua=mailto:d@example.com",
-		 "dmarc.pct.partial dmarc.testing",
-		 "record.dmarc.testing-both"},
-		/* pct=0 with an explicit t=y: nothing to add. */
-		{{.domain = "example.com", .p = "reject", .pct = "0", .t = "y", .rua = L("mailto:d@example.com"),
-		  .nrua = 1},
-		 "v=DMARC1; p=reject; pct=0; t=y; rua=mailto:d@example.com",
-		 "dmarc.pct.partial dmarc.testing",
-		 NULL},
-		/* RFC 7489 only: pct alone. */
-		{{.domain = "example.com",
-		  .generation = MA_RECORD_DMARC_RFC7489,
-		  .p = "reject",
-		  .pct = "25",
-		  .rf = "AFRF",
-		  .ri = "3600",
-		  .rua = L("mailto:d@example.com"),
-		  .nrua = 1},
-		 "v=DMARC1; p=reject; pct=25; rf=afrf; ri=3600; rua=mailto:d@example.com",
-		 "dmarc.pct.partial",
-		 NULL},
-		/* RFC 9989 only: t, np, psd. */
-		{{.domain = "example.com",
-		  .generation = MA_RECORD_DMARC_RFC9989,
-		  .p = "reject",
-		  .sp = "quarantine",
-		  .np = "reject",
-		  .t = "n",
-		  .psd = "n",
-		  .rua = L("mailto:d@example.com"),
-		  .nrua = 1},
-		 "v=DMARC1; p=reject; sp=quarantine; np=reject; t=n; psd=n; rua=mailto:d@example.com",
-		 "dmarc.sp.weaker",
-		 NULL},
-		/* Every tag at once, for both generations, in canonical order. */
-		{{.domain = "example.com.",
-		  .p = "reject",
-		  .sp = "reject",
-		  .np = "reject",
-		  .adkim = "r",
-		  .aspf = "S",
-		  .pct = "100",
-		  .t = "n",
-		  .psd = "u",
-		  .fo = "D:s:1",
-		  .rf = "afrf",
-		  .ri = "86400",
-		  .rua = L("mailto:a@example.com", "mailto:b@example.net"),
-		  .nrua = 2,
-		  .ruf = L("mailto:f@example.com"),
-		  .nruf = 1},
-		 "v=DMARC1; p=reject; sp=reject; np=reject; adkim=r; aspf=s; t=n; psd=u; fo=d:s:1; rf=afrf; ri=86400; "
-		 "rua=mailto:a@example.com,mailto:b@example.net; ruf=mailto:f@example.com",
-		 "",
-		 NULL},
-		/* psd=y is asked for (a public suffix operator). */
-		{{.domain = "example", .p = "reject", .psd = "y", .rua = L("mailto:d@example.com"), .nrua = 1},
-		 "v=DMARC1; p=reject; psd=y; rua=mailto:d@example.com",
-		 "",
-		 NULL},
-		/* No rua is allowed (the linter warns). */
-		{{.domain = "example.com", .p = "reject"}, "v=DMARC1; p=reject", "dmarc.rua.missing", NULL},
+	    /* The UK standard's parked-domain record. */
+	    {{.domain = "example.gov.uk",
+	      .p = "reject",
+	      .sp = "reject",
+	      .adkim = "s",
+	      .aspf = "s",
+	      .rua = L("mailto:dmarc-rua@dmarc.service.gov.uk"),
+	      .nrua = 1},
+	     "v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s; rua=mailto:dmarc-rua@dmarc.service.gov.uk",
+	     "",
+	     NULL},
+	    /* p=none: monitoring mode is asked for, the linter says so. Values are case-insensitive. */
+	    {{.domain = "example.com", .p = "NONE", .rua = L("mailto:d@example.com"), .nrua = 1},
+	     "v=DMARC1; p=none; rua=mailto:d@example.com",
+	     "dmarc.policy.none",
+	     NULL},
+	    /* pct=100 is the default: never written. */
+	    {{.domain = "example.com", .p = "reject", .pct = "100", .rua = L("mailto:d@example.com"), .nrua = 1},
+	     "v=DMARC1; p=reject; rua=mailto:d@example.com",
+	     "",
+	     NULL},
+	    /* A partial rollout for both generations: pct=N and t=y (RFC 9989 A.6). */
+	    {{.domain = "example.com", .p = "quarantine", .pct = "50", .rua = L("mailto:d@example.com"), .nrua = 1},
+	     "v=DMARC1; p=quarantine; pct=50; t=y; rua=mailto:d@example.com",
+	     "dmarc.pct.partial dmarc.testing",
+	     "record.dmarc.testing-both"},
+	    /* t=y for both generations: pct=0 for RFC 7489 receivers. */
+	    {{.domain = "example.com", .p = "reject", .t = "y", .rua = L("mailto:d@example.com"), .nrua = 1},
+	     "v=DMARC1; p=reject; pct=0; t=y; rua=mailto:d@example.com",
+	     "dmarc.pct.partial dmarc.testing",
+	     "record.dmarc.testing-both"},
+	    /* pct=0 with an explicit t=y: nothing to add. */
+	    {{.domain = "example.com",
+	      .p = "reject",
+	      .pct = "0",
+	      .t = "y",
+	      .rua = L("mailto:d@example.com"),
+	      .nrua = 1},
+	     "v=DMARC1; p=reject; pct=0; t=y; rua=mailto:d@example.com",
+	     "dmarc.pct.partial dmarc.testing",
+	     NULL},
+	    /* RFC 7489 only: pct alone. */
+	    {{.domain = "example.com",
+	      .generation = MA_RECORD_DMARC_RFC7489,
+	      .p = "reject",
+	      .pct = "25",
+	      .rf = "AFRF",
+	      .ri = "3600",
+	      .rua = L("mailto:d@example.com"),
+	      .nrua = 1},
+	     "v=DMARC1; p=reject; pct=25; rf=afrf; ri=3600; rua=mailto:d@example.com",
+	     "dmarc.pct.partial",
+	     NULL},
+	    /* RFC 9989 only: t, np, psd. */
+	    {{.domain = "example.com",
+	      .generation = MA_RECORD_DMARC_RFC9989,
+	      .p = "reject",
+	      .sp = "quarantine",
+	      .np = "reject",
+	      .t = "n",
+	      .psd = "n",
+	      .rua = L("mailto:d@example.com"),
+	      .nrua = 1},
+	     "v=DMARC1; p=reject; sp=quarantine; np=reject; t=n; psd=n; rua=mailto:d@example.com",
+	     "dmarc.sp.weaker",
+	     NULL},
+	    /* Every tag at once, for both generations, in canonical order. */
+	    {{.domain = "example.com.",
+	      .p = "reject",
+	      .sp = "reject",
+	      .np = "reject",
+	      .adkim = "r",
+	      .aspf = "S",
+	      .pct = "100",
+	      .t = "n",
+	      .psd = "u",
+	      .fo = "D:s:1",
+	      .rf = "afrf",
+	      .ri = "86400",
+	      .rua = L("mailto:a@example.com", "mailto:b@example.net"),
+	      .nrua = 2,
+	      .ruf = L("mailto:f@example.com"),
+	      .nruf = 1},
+	     "v=DMARC1; p=reject; sp=reject; np=reject; adkim=r; aspf=s; t=n; psd=u; fo=d:s:1; rf=afrf; ri=86400; "
+	     "rua=mailto:a@example.com,mailto:b@example.net; ruf=mailto:f@example.com",
+	     "",
+	     NULL},
+	    /* psd=y is asked for (a public suffix operator). */
+	    {{.domain = "example", .p = "reject", .psd = "y", .rua = L("mailto:d@example.com"), .nrua = 1},
+	     "v=DMARC1; p=reject; psd=y; rua=mailto:d@example.com",
+	     "",
+	     NULL},
+	    /* No rua is allowed (the linter warns). */
+	    {{.domain = "example.com", .p = "reject"}, "v=DMARC1; p=reject", "dmarc.rua.missing", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -226,7 +230,9 @@ static void test_dmarc_records(void **state)
 			fail_msg("case %zu: %s", i, g.error);
 		assert_string_equal(g.text, cases[i].want_text);
 		assert_int_equal(g.len, strlen(cases[i].want_text));
-		assert_string_equal(g.owner, i == 0 ? "_dmarc.example.gov.uk." : i == 9 ? "_dmarc.example." : "_dmarc.example.com.");
+		assert_string_equal(g.owner, i == 0   ? "_dmarc.example.gov.uk."
+		                             : i == 9 ? "_dmarc.example."
+		                                      : "_dmarc.example.com.");
 		if (!only_finding(&g, cases[i].want_finding))
 			fail_msg("case %zu: generator findings", i);
 		assert_int_equal(zone_lints(&g, MA_LINT_DMARC, cases[i].want_lint), 1);
@@ -247,69 +253,74 @@ static void test_dmarc_bad(void **state)
 	memset(long_label, 'a', 64);
 	memcpy(long_label + 64, ".com", 5);
 	const struct bad_case cases[] = {
-		{{.domain = "example.com"}, "p: required"},
-		{{.domain = "example.com", .p = "block"}, "p: 'block' is not none, quarantine or reject"},
-		{{.domain = "example.com", .p = "reject", .sp = "x"}, "sp: 'x'"},
-		{{.domain = "example.com", .p = "reject", .np = "rejected"}, "np: 'rejected'"},
-		{{.domain = "example.com", .p = "reject", .adkim = "strict"}, "adkim: 'strict' is not r or s"},
-		{{.domain = "example.com", .p = "reject", .aspf = ""}, "aspf: ''"},
-		{{.domain = "example.com", .p = "reject", .pct = "101"}, "pct: '101' is not a whole number from 0 to 100"},
-		{{.domain = "example.com", .p = "reject", .pct = "-1"}, "pct: '-1'"},
-		{{.domain = "example.com", .p = "reject", .pct = "5a"}, "pct: '5a'"},
-		{{.domain = "example.com", .p = "reject", .pct = ""}, "pct: ''"},
-		{{.domain = "example.com", .p = "reject", .ri = "1h"}, "ri: '1h'"},
-		{{.domain = "example.com", .p = "reject", .ri = "4294967296"}, "ri: '4294967296'"},
-		{{.domain = "example.com", .p = "reject", .rf = "iodef"}, "rf: 'iodef' is not afrf"},
-		{{.domain = "example.com", .p = "reject", .fo = "2"}, "fo: '2'"},
-		{{.domain = "example.com", .p = "reject", .fo = "0:0"}, "fo: '0' is given twice"},
-		{{.domain = "example.com", .p = "reject", .fo = "1:"}, "fo: '1:' ends in ':'"},
-		{{.domain = "example.com", .p = "reject", .fo = "ds"}, "fo: 'ds'"},
-		{{.domain = "example.com", .p = "reject", .fo = ""}, "fo: empty"},
-		{{.domain = "example.com", .p = "reject", .t = "yes"}, "t: 'yes' is not y or n"},
-		{{.domain = "example.com", .p = "reject", .psd = "x"}, "psd: 'x' is not y, n or u"},
-		{{.domain = "example.com", .p = "reject", .rua = L("d@example.com"), .nrua = 1},
-		 "did you mean mailto:d@example.com?"},
-		{{.domain = "example.com", .p = "reject", .rua = L("https://example.com/dmarc"), .nrua = 1},
-		 "is not a mailto:local@domain URI"},
-		{{.domain = "example.com", .p = "reject", .rua = L("mailto:a@example.com,mailto:b@example.com"), .nrua = 1},
-		 "percent-encode"},
-		{{.domain = "example.com", .p = "reject", .rua = L("mailto:a@example.com; p=none"), .nrua = 1},
-		 "percent-encode"},
-		{{.domain = "example.com", .p = "reject", .rua = L("mailto:a@-bad-.com"), .nrua = 1},
-		 "is not a mailto:"},
-		{{.domain = "example.com", .p = "reject", .rua = L("mailto:a@example.com", "MAILTO:a@example.com"), .nrua = 2},
-		 "given twice"},
-		{{.domain = "example.com", .p = "reject", .ruf = L("mailto:"), .nruf = 1}, "ruf: 'mailto:'"},
-		{{.domain = "example.com", .p = "reject", .rua = rua, .nrua = 1, .ruf = L("x\ty@example.com"), .nruf = 1},
-		 "ruf: 'x\\x09y@example.com' has a space"},
-		/* Generations. */
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .pct = "50"},
-		 "use t=y for testing mode"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .pct = "100"},
-		 "RFC 9989 removed pct"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .rf = "afrf"},
-		 "rf: RFC 9989 removed"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .ri = "60"},
-		 "ri: RFC 9989 removed"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .t = "y"},
-		 "use pct=0 for testing mode"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .np = "reject"},
-		 "np: RFC 7489 has no np tag"},
-		{{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .psd = "n"},
-		 "psd: RFC 7489 has no psd tag"},
-		{{.domain = "example.com", .generation = (enum ma_record_dmarc_generation)7, .p = "reject"},
-		 "generation: unknown"},
-		{{.domain = "example.com", .p = "reject", .pct = "50", .t = "n"}, "pct=50 with t=n"},
-		{{.domain = "example.com", .p = "reject", .pct = "100", .t = "y"}, "pct=100 with t=y"},
-		/* Domains. */
-		{{.p = "reject"}, "a domain is required"},
-		{{.domain = "", .p = "reject"}, "a domain is required"},
-		{{.domain = "exa mple.com", .p = "reject"}, "'exa mple.com' is not a valid domain name"},
-		{{.domain = "-bad.com", .p = "reject"}, "'-bad.com' is not a valid domain name"},
-		{{.domain = "bad-.com", .p = "reject"}, "'bad-.com' is not a valid domain name"},
-		{{.domain = "a..com", .p = "reject"}, "'a..com' is not a valid domain name"},
-		{{.domain = long_label, .p = "reject"}, "is not a valid domain name"},
-		{{.domain = "b\xc3\xbc" "cher.example", .p = "reject"}, "A-labels (xn--...)"},
+	    {{.domain = "example.com"}, "p: required"},
+	    {{.domain = "example.com", .p = "block"}, "p: 'block' is not none, quarantine or reject"},
+	    {{.domain = "example.com", .p = "reject", .sp = "x"}, "sp: 'x'"},
+	    {{.domain = "example.com", .p = "reject", .np = "rejected"}, "np: 'rejected'"},
+	    {{.domain = "example.com", .p = "reject", .adkim = "strict"}, "adkim: 'strict' is not r or s"},
+	    {{.domain = "example.com", .p = "reject", .aspf = ""}, "aspf: ''"},
+	    {{.domain = "example.com", .p = "reject", .pct = "101"}, "pct: '101' is not a whole number from 0 to 100"},
+	    {{.domain = "example.com", .p = "reject", .pct = "-1"}, "pct: '-1'"},
+	    {{.domain = "example.com", .p = "reject", .pct = "5a"}, "pct: '5a'"},
+	    {{.domain = "example.com", .p = "reject", .pct = ""}, "pct: ''"},
+	    {{.domain = "example.com", .p = "reject", .ri = "1h"}, "ri: '1h'"},
+	    {{.domain = "example.com", .p = "reject", .ri = "4294967296"}, "ri: '4294967296'"},
+	    {{.domain = "example.com", .p = "reject", .rf = "iodef"}, "rf: 'iodef' is not afrf"},
+	    {{.domain = "example.com", .p = "reject", .fo = "2"}, "fo: '2'"},
+	    {{.domain = "example.com", .p = "reject", .fo = "0:0"}, "fo: '0' is given twice"},
+	    {{.domain = "example.com", .p = "reject", .fo = "1:"}, "fo: '1:' ends in ':'"},
+	    {{.domain = "example.com", .p = "reject", .fo = "ds"}, "fo: 'ds'"},
+	    {{.domain = "example.com", .p = "reject", .fo = ""}, "fo: empty"},
+	    {{.domain = "example.com", .p = "reject", .t = "yes"}, "t: 'yes' is not y or n"},
+	    {{.domain = "example.com", .p = "reject", .psd = "x"}, "psd: 'x' is not y, n or u"},
+	    {{.domain = "example.com", .p = "reject", .rua = L("d@example.com"), .nrua = 1},
+	     "did you mean mailto:d@example.com?"},
+	    {{.domain = "example.com", .p = "reject", .rua = L("https://example.com/dmarc"), .nrua = 1},
+	     "is not a mailto:local@domain URI"},
+	    {{.domain = "example.com", .p = "reject", .rua = L("mailto:a@example.com,mailto:b@example.com"), .nrua = 1},
+	     "percent-encode"},
+	    {{.domain = "example.com", .p = "reject", .rua = L("mailto:a@example.com; p=none"), .nrua = 1},
+	     "percent-encode"},
+	    {{.domain = "example.com", .p = "reject", .rua = L("mailto:a@-bad-.com"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com",
+	      .p = "reject",
+	      .rua = L("mailto:a@example.com", "MAILTO:a@example.com"),
+	      .nrua = 2},
+	     "given twice"},
+	    {{.domain = "example.com", .p = "reject", .ruf = L("mailto:"), .nruf = 1}, "ruf: 'mailto:'"},
+	    {{.domain = "example.com", .p = "reject", .rua = rua, .nrua = 1, .ruf = L("x\ty@example.com"), .nruf = 1},
+	     "ruf: 'x\\x09y@example.com' has a space"},
+	    /* Generations. */
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .pct = "50"},
+	     "use t=y for testing mode"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .pct = "100"},
+	     "RFC 9989 removed pct"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .rf = "afrf"},
+	     "rf: RFC 9989 removed"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC9989, .p = "reject", .ri = "60"},
+	     "ri: RFC 9989 removed"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .t = "y"},
+	     "use pct=0 for testing mode"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .np = "reject"},
+	     "np: RFC 7489 has no np tag"},
+	    {{.domain = "example.com", .generation = MA_RECORD_DMARC_RFC7489, .p = "reject", .psd = "n"},
+	     "psd: RFC 7489 has no psd tag"},
+	    {{.domain = "example.com", .generation = (enum ma_record_dmarc_generation)7, .p = "reject"},
+	     "generation: unknown"},
+	    {{.domain = "example.com", .p = "reject", .pct = "50", .t = "n"}, "pct=50 with t=n"},
+	    {{.domain = "example.com", .p = "reject", .pct = "100", .t = "y"}, "pct=100 with t=y"},
+	    /* Domains. */
+	    {{.p = "reject"}, "a domain is required"},
+	    {{.domain = "", .p = "reject"}, "a domain is required"},
+	    {{.domain = "exa mple.com", .p = "reject"}, "'exa mple.com' is not a valid domain name"},
+	    {{.domain = "-bad.com", .p = "reject"}, "'-bad.com' is not a valid domain name"},
+	    {{.domain = "bad-.com", .p = "reject"}, "'bad-.com' is not a valid domain name"},
+	    {{.domain = "a..com", .p = "reject"}, "'a..com' is not a valid domain name"},
+	    {{.domain = long_label, .p = "reject"}, "is not a valid domain name"},
+	    {{.domain = "b\xc3\xbc"
+	                "cher.example",
+	      .p = "reject"},
+	     "A-labels (xn--...)"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -327,10 +338,10 @@ static void test_dmarc_split(void **state)
 {
 	(void)state;
 	const char *rua[] = {
-		"mailto:aggregate-reports-for-example@reports.dmarc-provider-one.example.net",
-		"mailto:aggregate-reports-for-example@reports.dmarc-provider-two.example.net",
-		"mailto:aggregate-reports-for-example@reports.dmarc-provider-three.example.net",
-		"mailto:aggregate-reports-for-example@reports.dmarc-provider-four.example.net",
+	    "mailto:aggregate-reports-for-example@reports.dmarc-provider-one.example.net",
+	    "mailto:aggregate-reports-for-example@reports.dmarc-provider-two.example.net",
+	    "mailto:aggregate-reports-for-example@reports.dmarc-provider-three.example.net",
+	    "mailto:aggregate-reports-for-example@reports.dmarc-provider-four.example.net",
 	};
 	struct ma_record_gen g;
 	ma_record_gen_init(&g);
@@ -369,39 +380,41 @@ static void test_spf_records(void **state)
 {
 	(void)state;
 	const struct spf_case cases[] = {
-		/* A domain that sends no mail. */
-		{{.domain = "example.com"}, "v=spf1 -all", "", NULL},
-		/* Every mechanism, cheapest first; addresses canonical, full-length prefixes dropped. */
-		{{.domain = "example.com",
-		  .ip4 = L("192.0.2.0/24", "198.51.100.7/32", "203.0.113.9"),
-		  .nip4 = 3,
-		  .ip6 = L("2001:DB8:0:0::/48", "2001:db8::1/128"),
-		  .nip6 = 2,
-		  .a = L("", "mail.example.com", "/28"),
-		  .na = 3,
-		  .mx = L("", "example.net/24"),
-		  .nmx = 2,
-		  .include = L("_spf.google.com"),
-		  .ninclude = 1,
-		  .exists = L("%{i}._spf.example.com"),
-		  .nexists = 1,
-		  .all = "~"},
-		 "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.7 ip4:203.0.113.9 ip6:2001:db8::/48 ip6:2001:db8::1 a "
-		 "a:mail.example.com a/28 mx mx:example.net/24 include:_spf.google.com exists:%{i}._spf.example.com ~all",
-		 "spf.lookups.high",
-		 NULL},
-		/* redirect instead of all. */
-		{{.domain = "example.com", .ip4 = L("192.0.2.1"), .nip4 = 1, .redirect = "_spf.example.net"},
-		 "v=spf1 ip4:192.0.2.1 redirect=_spf.example.net",
-		 "",
-		 NULL},
-		{{.domain = "example.com", .all = "?"}, "v=spf1 ?all", "spf.all.neutral", NULL},
-		{{.domain = "example.com", .all = "-"}, "v=spf1 -all", "", NULL},
-		/* +all is asked for: written, but an error finding both here and in the linter. */
-		{{.domain = "example.com", .all = "+"}, "v=spf1 +all", "spf.all.pass", "record.spf.all-pass"},
-		/* A /4 is broad (the linter warns) but allowed. */
-		{{.domain = "example.com", .ip4 = L("0.0.0.0/4"), .nip4 = 1}, "v=spf1 ip4:0.0.0.0/4 -all", "spf.ip.broad",
-		 NULL},
+	    /* A domain that sends no mail. */
+	    {{.domain = "example.com"}, "v=spf1 -all", "", NULL},
+	    /* Every mechanism, cheapest first; addresses canonical, full-length prefixes dropped. */
+	    {{.domain = "example.com",
+	      .ip4 = L("192.0.2.0/24", "198.51.100.7/32", "203.0.113.9"),
+	      .nip4 = 3,
+	      .ip6 = L("2001:DB8:0:0::/48", "2001:db8::1/128"),
+	      .nip6 = 2,
+	      .a = L("", "mail.example.com", "/28"),
+	      .na = 3,
+	      .mx = L("", "example.net/24"),
+	      .nmx = 2,
+	      .include = L("_spf.google.com"),
+	      .ninclude = 1,
+	      .exists = L("%{i}._spf.example.com"),
+	      .nexists = 1,
+	      .all = "~"},
+	     "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.7 ip4:203.0.113.9 ip6:2001:db8::/48 ip6:2001:db8::1 a "
+	     "a:mail.example.com a/28 mx mx:example.net/24 include:_spf.google.com exists:%{i}._spf.example.com ~all",
+	     "spf.lookups.high",
+	     NULL},
+	    /* redirect instead of all. */
+	    {{.domain = "example.com", .ip4 = L("192.0.2.1"), .nip4 = 1, .redirect = "_spf.example.net"},
+	     "v=spf1 ip4:192.0.2.1 redirect=_spf.example.net",
+	     "",
+	     NULL},
+	    {{.domain = "example.com", .all = "?"}, "v=spf1 ?all", "spf.all.neutral", NULL},
+	    {{.domain = "example.com", .all = "-"}, "v=spf1 -all", "", NULL},
+	    /* +all is asked for: written, but an error finding both here and in the linter. */
+	    {{.domain = "example.com", .all = "+"}, "v=spf1 +all", "spf.all.pass", "record.spf.all-pass"},
+	    /* A /4 is broad (the linter warns) but allowed. */
+	    {{.domain = "example.com", .ip4 = L("0.0.0.0/4"), .nip4 = 1},
+	     "v=spf1 ip4:0.0.0.0/4 -all",
+	     "spf.ip.broad",
+	     NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -423,8 +436,8 @@ static void test_spf_lookups(void **state)
 {
 	(void)state;
 	const char *inc[11] = {"i0.example.com", "i1.example.com", "i2.example.com", "i3.example.com",
-			       "i4.example.com", "i5.example.com", "i6.example.com", "i7.example.com",
-			       "i8.example.com", "i9.example.com", "i10.example.com"};
+	                       "i4.example.com", "i5.example.com", "i6.example.com", "i7.example.com",
+	                       "i8.example.com", "i9.example.com", "i10.example.com"};
 	struct ma_record_gen g;
 	ma_record_gen_init(&g);
 	struct ma_record_gen_spf_opts o = {.domain = "example.com", .include = inc, .ninclude = 10};
@@ -454,8 +467,8 @@ static void test_spf_lookups(void **state)
 
 	/* a and mx count like include. */
 	ma_record_gen_init(&g);
-	struct ma_record_gen_spf_opts o2 = {.domain = "example.com", .a = L(""), .na = 1, .mx = L(""), .nmx = 1,
-					    .include = inc, .ninclude = 9};
+	struct ma_record_gen_spf_opts o2 = {
+	    .domain = "example.com", .a = L(""), .na = 1, .mx = L(""), .nmx = 1, .include = inc, .ninclude = 9};
 	assert_int_equal(ma_record_gen_spf(&o2, &g), MA_OK);
 	assert_true(only_finding(&g, "record.spf.lookups-over-limit"));
 	ma_record_gen_fini(&g);
@@ -502,30 +515,31 @@ static void test_spf_bad(void **state)
 {
 	(void)state;
 	const struct spf_bad cases[] = {
-		{{.domain = "example.com", .ip4 = L("300.1.1.1"), .nip4 = 1}, "ip4: '300.1.1.1' is not an IPv4 address"},
-		{{.domain = "example.com", .ip4 = L("2001:db8::1"), .nip4 = 1}, "is not an IPv4 address"},
-		{{.domain = "example.com", .ip4 = L("192.0.2.0/33"), .nip4 = 1}, "bad prefix length (0-32)"},
-		{{.domain = "example.com", .ip4 = L("192.0.2.0/"), .nip4 = 1}, "bad prefix length"},
-		{{.domain = "example.com", .ip4 = L("192.0.2.0/+8"), .nip4 = 1}, "bad prefix length"},
-		{{.domain = "example.com", .ip4 = L("/24"), .nip4 = 1}, "is not an IPv4 address"},
-		{{.domain = "example.com", .ip4 = L("192.0.2.1/24"), .nip4 = 1}, "did you mean 192.0.2.0/24?"},
-		{{.domain = "example.com", .ip6 = L("2001:db8::1/129"), .nip6 = 1}, "bad prefix length (0-128)"},
-		{{.domain = "example.com", .ip6 = L("2001:db8::1/64"), .nip6 = 1}, "did you mean 2001:db8::/64?"},
-		{{.domain = "example.com", .ip6 = L("192.0.2.1"), .nip6 = 1}, "is not an IPv6 address"},
-		{{.domain = "example.com", .include = L(""), .ninclude = 1}, "include: a domain is required"},
-		{{.domain = "example.com", .include = L("example.com -all"), .ninclude = 1}, "include: 'example.com -all'"},
-		{{.domain = "example.com", .include = L("example.com ip4:0.0.0.0/0"), .ninclude = 1}, "not a valid domain-spec"},
-		{{.domain = "example.com", .include = L("bad..example.com"), .ninclude = 1}, "not a valid domain-spec"},
-		{{.domain = "example.com", .exists = L("%{z}.example.com"), .nexists = 1}, "exists: '%{z}.example.com'"},
-		{{.domain = "example.com", .a = L("host.example.com/33"), .na = 1}, "a: 'host.example.com/33'"},
-		{{.domain = "example.com", .mx = L("mx\x01.example.com"), .nmx = 1}, "mx: 'mx\\x01.example.com'"},
-		{{.domain = "example.com", .redirect = ""}, "redirect: a domain is required"},
-		{{.domain = "example.com", .redirect = "r.example.com", .all = "-"}, "RFC 7208 6.1"},
-		{{.domain = "example.com", .all = "x"}, "all: 'x' is not one of - ~ ? +"},
-		{{.domain = "example.com", .all = "-~"}, "all: '-~'"},
-		{{.domain = "example.com", .include = L("a.example.com", "A.example.com"), .ninclude = 2}, "given twice"},
-		{{.domain = "example.com", .include = NULL, .ninclude = 1}, "include: list is missing"},
-		{{.domain = "bad domain"}, "is not a valid domain name"},
+	    {{.domain = "example.com", .ip4 = L("300.1.1.1"), .nip4 = 1}, "ip4: '300.1.1.1' is not an IPv4 address"},
+	    {{.domain = "example.com", .ip4 = L("2001:db8::1"), .nip4 = 1}, "is not an IPv4 address"},
+	    {{.domain = "example.com", .ip4 = L("192.0.2.0/33"), .nip4 = 1}, "bad prefix length (0-32)"},
+	    {{.domain = "example.com", .ip4 = L("192.0.2.0/"), .nip4 = 1}, "bad prefix length"},
+	    {{.domain = "example.com", .ip4 = L("192.0.2.0/+8"), .nip4 = 1}, "bad prefix length"},
+	    {{.domain = "example.com", .ip4 = L("/24"), .nip4 = 1}, "is not an IPv4 address"},
+	    {{.domain = "example.com", .ip4 = L("192.0.2.1/24"), .nip4 = 1}, "did you mean 192.0.2.0/24?"},
+	    {{.domain = "example.com", .ip6 = L("2001:db8::1/129"), .nip6 = 1}, "bad prefix length (0-128)"},
+	    {{.domain = "example.com", .ip6 = L("2001:db8::1/64"), .nip6 = 1}, "did you mean 2001:db8::/64?"},
+	    {{.domain = "example.com", .ip6 = L("192.0.2.1"), .nip6 = 1}, "is not an IPv6 address"},
+	    {{.domain = "example.com", .include = L(""), .ninclude = 1}, "include: a domain is required"},
+	    {{.domain = "example.com", .include = L("example.com -all"), .ninclude = 1}, "include: 'example.com -all'"},
+	    {{.domain = "example.com", .include = L("example.com ip4:0.0.0.0/0"), .ninclude = 1},
+	     "not a valid domain-spec"},
+	    {{.domain = "example.com", .include = L("bad..example.com"), .ninclude = 1}, "not a valid domain-spec"},
+	    {{.domain = "example.com", .exists = L("%{z}.example.com"), .nexists = 1}, "exists: '%{z}.example.com'"},
+	    {{.domain = "example.com", .a = L("host.example.com/33"), .na = 1}, "a: 'host.example.com/33'"},
+	    {{.domain = "example.com", .mx = L("mx\x01.example.com"), .nmx = 1}, "mx: 'mx\\x01.example.com'"},
+	    {{.domain = "example.com", .redirect = ""}, "redirect: a domain is required"},
+	    {{.domain = "example.com", .redirect = "r.example.com", .all = "-"}, "RFC 7208 6.1"},
+	    {{.domain = "example.com", .all = "x"}, "all: 'x' is not one of - ~ ? +"},
+	    {{.domain = "example.com", .all = "-~"}, "all: '-~'"},
+	    {{.domain = "example.com", .include = L("a.example.com", "A.example.com"), .ninclude = 2}, "given twice"},
+	    {{.domain = "example.com", .include = NULL, .ninclude = 1}, "include: list is missing"},
+	    {{.domain = "bad domain"}, "is not a valid domain name"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -542,20 +556,19 @@ static void test_spf_bad(void **state)
 		many[i] = "192.0.2.1";
 	struct ma_record_gen g;
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .ip4 = many,
-									   .nip4 = 65},
-					   &g),
-			 MA_ERR_TOOBIG);
+	assert_int_equal(
+	    ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .ip4 = many, .nip4 = 65}, &g),
+	    MA_ERR_TOOBIG);
 	ma_record_gen_fini(&g);
 	char big[1100];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	const char *bigl[] = {big};
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .include = bigl,
-									   .ninclude = 1},
-					   &g),
-			 MA_ERR_INVAL);
+	assert_int_equal(
+	    ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .include = bigl, .ninclude = 1},
+	                      &g),
+	    MA_ERR_INVAL);
 	assert_non_null(strstr(g.error, "too long"));
 	ma_record_gen_fini(&g);
 	/* 64 includes of 60-byte names: over the 4096-byte text cap. */
@@ -566,10 +579,10 @@ static void test_spf_bad(void **state)
 		inc[i] = names[i];
 	}
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .include = inc,
-									   .ninclude = 64},
-					   &g),
-			 MA_ERR_TOOBIG);
+	assert_int_equal(
+	    ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com", .include = inc, .ninclude = 64},
+	                      &g),
+	    MA_ERR_TOOBIG);
 	assert_non_null(strstr(g.error, "over 4096 bytes"));
 	ma_record_gen_fini(&g);
 }
@@ -583,15 +596,16 @@ static void test_mtasts_txt(void **state)
 		struct ma_record_gen_mtasts_opts o;
 		const char *want;
 	} cases[] = {
-		{{.domain = "example.com", .id = "abc123"}, "v=STSv1; id=abc123"},
-		{{.domain = "example.com", .id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"}, "v=STSv1; id=ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"},
-		/* The id from the injected time, UTC. */
-		{{.domain = "example.com", .now = 1700000000}, "v=STSv1; id=20231114221320"},
-		{{.domain = "example.com", .now = 951782400}, "v=STSv1; id=20000229000000"},
-		{{.domain = "example.com", .now = 4102444799}, "v=STSv1; id=20991231235959"},
-		{{.domain = "example.com", .now = 1}, "v=STSv1; id=19700101000001"},
-		/* A given id wins over the time. */
-		{{.domain = "example.com", .id = "7", .now = 1700000000}, "v=STSv1; id=7"},
+	    {{.domain = "example.com", .id = "abc123"}, "v=STSv1; id=abc123"},
+	    {{.domain = "example.com", .id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"},
+	     "v=STSv1; id=ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"},
+	    /* The id from the injected time, UTC. */
+	    {{.domain = "example.com", .now = 1700000000}, "v=STSv1; id=20231114221320"},
+	    {{.domain = "example.com", .now = 951782400}, "v=STSv1; id=20000229000000"},
+	    {{.domain = "example.com", .now = 4102444799}, "v=STSv1; id=20991231235959"},
+	    {{.domain = "example.com", .now = 1}, "v=STSv1; id=19700101000001"},
+	    /* A given id wins over the time. */
+	    {{.domain = "example.com", .id = "7", .now = 1700000000}, "v=STSv1; id=7"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -609,14 +623,14 @@ static void test_mtasts_txt(void **state)
 		struct ma_record_gen_mtasts_opts o;
 		const char *want_in_error;
 	} bad[] = {
-		{{.domain = "example.com", .id = ""}, "id: '' is not 1 to 32 letters and digits"},
-		{{.domain = "example.com", .id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"}, "is not 1 to 32"},
-		{{.domain = "example.com", .id = "2026-01-01"}, "id: '2026-01-01'"},
-		{{.domain = "example.com", .id = "a b"}, "id: 'a b'"},
-		{{.domain = "example.com"}, "no valid current time"},
-		{{.domain = "example.com", .now = -5}, "no valid current time"},
-		{{.domain = "example.com", .now = 253402300800}, "no valid current time"},
-		{{.domain = ".", .id = "1"}, "is not a valid domain name"},
+	    {{.domain = "example.com", .id = ""}, "id: '' is not 1 to 32 letters and digits"},
+	    {{.domain = "example.com", .id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"}, "is not 1 to 32"},
+	    {{.domain = "example.com", .id = "2026-01-01"}, "id: '2026-01-01'"},
+	    {{.domain = "example.com", .id = "a b"}, "id: 'a b'"},
+	    {{.domain = "example.com"}, "no valid current time"},
+	    {{.domain = "example.com", .now = -5}, "no valid current time"},
+	    {{.domain = "example.com", .now = 253402300800}, "no valid current time"},
+	    {{.domain = ".", .id = "1"}, "is not a valid domain name"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ma_record_gen g;
@@ -636,25 +650,25 @@ static void test_mtasts_policy(void **state)
 		const char *want;
 		const char *want_lint;
 	} cases[] = {
-		{{.domain = "example.com", .mode = "enforce", .mx = L("mail.example.com", "*.Example.NET."), .nmx = 2},
-		 "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 1209600\r\n",
-		 ""},
-		/* testing is the default mode, with a day's max_age. */
-		{{.domain = "example.com", .mx = L("mx1.example.com"), .nmx = 1},
-		 "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n",
-		 ""},
-		{{.domain = "example.com", .mode = "TESTING", .mx = L("mx1.example.com"), .nmx = 1, .max_age = "604800"},
-		 "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n",
-		 ""},
-		/* mode none needs no mx (RFC 8461 3.2). */
-		{{.domain = "example.com", .mode = "none"}, "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n", ""},
-		/* A short enforce max_age is allowed; the linter warns (UK standard). */
-		{{.domain = "example.com", .mode = "enforce", .mx = L("mx.example.com"), .nmx = 1, .max_age = "3600"},
-		 "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 3600\r\n",
-		 "mta-sts.policy.max-age-short"},
-		{{.domain = "example.com", .mode = "enforce", .mx = L("mx.example.com"), .nmx = 1, .max_age = "31557600"},
-		 "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 31557600\r\n",
-		 ""},
+	    {{.domain = "example.com", .mode = "enforce", .mx = L("mail.example.com", "*.Example.NET."), .nmx = 2},
+	     "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 1209600\r\n",
+	     ""},
+	    /* testing is the default mode, with a day's max_age. */
+	    {{.domain = "example.com", .mx = L("mx1.example.com"), .nmx = 1},
+	     "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n",
+	     ""},
+	    {{.domain = "example.com", .mode = "TESTING", .mx = L("mx1.example.com"), .nmx = 1, .max_age = "604800"},
+	     "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n",
+	     ""},
+	    /* mode none needs no mx (RFC 8461 3.2). */
+	    {{.domain = "example.com", .mode = "none"}, "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n", ""},
+	    /* A short enforce max_age is allowed; the linter warns (UK standard). */
+	    {{.domain = "example.com", .mode = "enforce", .mx = L("mx.example.com"), .nmx = 1, .max_age = "3600"},
+	     "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 3600\r\n",
+	     "mta-sts.policy.max-age-short"},
+	    {{.domain = "example.com", .mode = "enforce", .mx = L("mx.example.com"), .nmx = 1, .max_age = "31557600"},
+	     "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 31557600\r\n",
+	     ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -676,18 +690,18 @@ static void test_mtasts_policy(void **state)
 		struct ma_record_gen_mtasts_policy_opts o;
 		const char *want_in_error;
 	} bad[] = {
-		{{.domain = "example.com", .mode = "on", .mx = L("mx.example.com"), .nmx = 1},
-		 "mode: 'on' is not enforce, testing or none"},
-		{{.domain = "example.com", .mode = "enforce"}, "at least one pattern is required in enforce mode"},
-		{{.domain = "example.com"}, "required in testing mode"},
-		{{.domain = "example.com", .mx = L("*.*.example.com"), .nmx = 1}, "mx: '*.*.example.com'"},
-		{{.domain = "example.com", .mx = L("mail"), .nmx = 1}, "mx: 'mail' is not a host name pattern"},
-		{{.domain = "example.com", .mx = L("*.com."), .nmx = 1}, "mx: '*.com.'"},
-		{{.domain = "example.com", .mx = L("mail.example.com", "MAIL.example.com"), .nmx = 2}, "given twice"},
-		{{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "31557601"},
-		 "max_age: '31557601' is not a number of seconds from 0 to 31557600"},
-		{{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "-1"}, "max_age: '-1'"},
-		{{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "1w"}, "max_age: '1w'"},
+	    {{.domain = "example.com", .mode = "on", .mx = L("mx.example.com"), .nmx = 1},
+	     "mode: 'on' is not enforce, testing or none"},
+	    {{.domain = "example.com", .mode = "enforce"}, "at least one pattern is required in enforce mode"},
+	    {{.domain = "example.com"}, "required in testing mode"},
+	    {{.domain = "example.com", .mx = L("*.*.example.com"), .nmx = 1}, "mx: '*.*.example.com'"},
+	    {{.domain = "example.com", .mx = L("mail"), .nmx = 1}, "mx: 'mail' is not a host name pattern"},
+	    {{.domain = "example.com", .mx = L("*.com."), .nmx = 1}, "mx: '*.com.'"},
+	    {{.domain = "example.com", .mx = L("mail.example.com", "MAIL.example.com"), .nmx = 2}, "given twice"},
+	    {{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "31557601"},
+	     "max_age: '31557601' is not a number of seconds from 0 to 31557600"},
+	    {{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "-1"}, "max_age: '-1'"},
+	    {{.domain = "example.com", .mx = L("mx.example.com"), .nmx = 1, .max_age = "1w"}, "max_age: '1w'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ma_record_gen g;
@@ -708,11 +722,12 @@ static void test_tlsrpt(void **state)
 		struct ma_record_gen_tlsrpt_opts o;
 		const char *want;
 	} cases[] = {
-		{{.domain = "example.gov.uk", .rua = L("mailto:tls-rua@mailcheck.service.ncsc.gov.uk"), .nrua = 1},
-		 "v=TLSRPTv1; rua=mailto:tls-rua@mailcheck.service.ncsc.gov.uk"},
-		{{.domain = "example.gov.uk", .rua = L("mailto:tls@example.com", "https://reports.example.net:8443/tls?x=1"),
-		  .nrua = 2},
-		 "v=TLSRPTv1; rua=mailto:tls@example.com,https://reports.example.net:8443/tls?x=1"},
+	    {{.domain = "example.gov.uk", .rua = L("mailto:tls-rua@mailcheck.service.ncsc.gov.uk"), .nrua = 1},
+	     "v=TLSRPTv1; rua=mailto:tls-rua@mailcheck.service.ncsc.gov.uk"},
+	    {{.domain = "example.gov.uk",
+	      .rua = L("mailto:tls@example.com", "https://reports.example.net:8443/tls?x=1"),
+	      .nrua = 2},
+	     "v=TLSRPTv1; rua=mailto:tls@example.com,https://reports.example.net:8443/tls?x=1"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ma_record_gen g;
@@ -729,16 +744,16 @@ static void test_tlsrpt(void **state)
 		struct ma_record_gen_tlsrpt_opts o;
 		const char *want_in_error;
 	} bad[] = {
-		{{.domain = "example.com"}, "rua: at least one"},
-		{{.domain = "example.com", .rua = L("http://reports.example.net/"), .nrua = 1}, "is not a mailto:"},
-		{{.domain = "example.com", .rua = L("tls@example.com"), .nrua = 1}, "did you mean mailto:tls@example.com?"},
-		{{.domain = "example.com", .rua = L("mailto:a@example.com,mailto:b@example.com"), .nrua = 1},
-		 "percent-encode"},
-		{{.domain = "example.com", .rua = L("https://"), .nrua = 1}, "rua: 'https://'"},
-		{{.domain = "example.com", .rua = L("https://reports.example.net:0/"), .nrua = 1}, "is not a mailto:"},
-		{{.domain = "example.com", .rua = L("https://reports.example.net:99999/"), .nrua = 1}, "is not a mailto:"},
-		{{.domain = "example.com", .rua = L("mailto:@example.com"), .nrua = 1}, "is not a mailto:"},
-		{{.domain = "example.com", .rua = L("mailto:a@example.com?subject=x"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com"}, "rua: at least one"},
+	    {{.domain = "example.com", .rua = L("http://reports.example.net/"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com", .rua = L("tls@example.com"), .nrua = 1}, "did you mean mailto:tls@example.com?"},
+	    {{.domain = "example.com", .rua = L("mailto:a@example.com,mailto:b@example.com"), .nrua = 1},
+	     "percent-encode"},
+	    {{.domain = "example.com", .rua = L("https://"), .nrua = 1}, "rua: 'https://'"},
+	    {{.domain = "example.com", .rua = L("https://reports.example.net:0/"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com", .rua = L("https://reports.example.net:99999/"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com", .rua = L("mailto:@example.com"), .nrua = 1}, "is not a mailto:"},
+	    {{.domain = "example.com", .rua = L("mailto:a@example.com?subject=x"), .nrua = 1}, "is not a mailto:"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ma_record_gen g;
@@ -756,10 +771,9 @@ static void test_tlsrpt(void **state)
 	}
 	struct ma_record_gen g;
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_tlsrpt(&(struct ma_record_gen_tlsrpt_opts){.domain = "example.com", .rua = many,
-										 .nrua = 17},
-					      &g),
-			 MA_ERR_TOOBIG);
+	assert_int_equal(ma_record_gen_tlsrpt(
+	                     &(struct ma_record_gen_tlsrpt_opts){.domain = "example.com", .rua = many, .nrua = 17}, &g),
+	                 MA_ERR_TOOBIG);
 	ma_record_gen_fini(&g);
 }
 
@@ -774,8 +788,8 @@ static void test_txt_split(void **state)
 		size_t len;
 		size_t strings;
 		size_t last; /* bytes in the last string */
-	} cases[] = {{0, 1, 0}, {1, 1, 1}, {254, 1, 254}, {255, 1, 255}, {256, 2, 1}, {509, 2, 254}, {510, 2, 255},
-		     {511, 3, 1}, {1024, 5, 4}};
+	} cases[] = {{0, 1, 0},     {1, 1, 1},     {254, 1, 254}, {255, 1, 255}, {256, 2, 1},
+	             {509, 2, 254}, {510, 2, 255}, {511, 3, 1},   {1024, 5, 4}};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *s;
 		assert_int_equal(ma_record_gen_txt_strings(data, cases[i].len, &s), MA_OK);
@@ -856,7 +870,8 @@ static void test_zone_line(void **state)
 	assert_int_equal(ma_record_gen_zone(&g, MA_RECORD_GEN_TTL_MAX + 1u, &line), MA_ERR_INVAL);
 	assert_null(line);
 	/* A filled result is not overwritten (the old text would leak). */
-	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com"}, &g), MA_ERR_STATE);
+	assert_int_equal(ma_record_gen_spf(&(struct ma_record_gen_spf_opts){.domain = "example.com"}, &g),
+	                 MA_ERR_STATE);
 	assert_string_equal(g.text, "v=spf1 -all");
 	ma_record_gen_fini(&g);
 	/* fini leaves a reusable empty result. */
@@ -874,20 +889,18 @@ static void test_zone_line(void **state)
 	}
 	memcpy(dom + n, "com", 4); /* 192 + 3 = 195 bytes */
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_tlsrpt(&(struct ma_record_gen_tlsrpt_opts){.domain = dom,
-										 .rua = L("mailto:t@example.com"),
-										 .nrua = 1},
-					      &g),
-			 MA_OK);
+	assert_int_equal(
+	    ma_record_gen_tlsrpt(
+	        &(struct ma_record_gen_tlsrpt_opts){.domain = dom, .rua = L("mailto:t@example.com"), .nrua = 1}, &g),
+	    MA_OK);
 	ma_record_gen_fini(&g);
 	memset(dom + n, 'b', 50);
 	memcpy(dom + n + 50, ".com", 5); /* 246 bytes: valid alone, too long with _smtp._tls. */
 	ma_record_gen_init(&g);
-	assert_int_equal(ma_record_gen_tlsrpt(&(struct ma_record_gen_tlsrpt_opts){.domain = dom,
-										 .rua = L("mailto:t@example.com"),
-										 .nrua = 1},
-					      &g),
-			 MA_ERR_INVAL);
+	assert_int_equal(
+	    ma_record_gen_tlsrpt(
+	        &(struct ma_record_gen_tlsrpt_opts){.domain = dom, .rua = L("mailto:t@example.com"), .nrua = 1}, &g),
+	    MA_ERR_INVAL);
 	assert_non_null(strstr(g.error, "too long for the name _smtp._tls.<domain>"));
 	ma_record_gen_fini(&g);
 }
@@ -895,13 +908,13 @@ static void test_zone_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dmarc_records), cmocka_unit_test(test_dmarc_bad),
-		cmocka_unit_test(test_dmarc_split),   cmocka_unit_test(test_spf_records),
-		cmocka_unit_test(test_spf_lookups),   cmocka_unit_test(test_spf_long),
-		cmocka_unit_test(test_spf_bad),       cmocka_unit_test(test_mtasts_txt),
-		cmocka_unit_test(test_mtasts_policy), cmocka_unit_test(test_tlsrpt),
-		cmocka_unit_test(test_txt_split),     cmocka_unit_test(test_txt_escape),
-		cmocka_unit_test(test_zone_line),
+	    cmocka_unit_test(test_dmarc_records), cmocka_unit_test(test_dmarc_bad),
+	    cmocka_unit_test(test_dmarc_split),   cmocka_unit_test(test_spf_records),
+	    cmocka_unit_test(test_spf_lookups),   cmocka_unit_test(test_spf_long),
+	    cmocka_unit_test(test_spf_bad),       cmocka_unit_test(test_mtasts_txt),
+	    cmocka_unit_test(test_mtasts_policy), cmocka_unit_test(test_tlsrpt),
+	    cmocka_unit_test(test_txt_split),     cmocka_unit_test(test_txt_escape),
+	    cmocka_unit_test(test_zone_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
