@@ -1,5 +1,4 @@
-/* src/lib/record_gen_findings.c — finding definitions of the record_gen module (IDs are stable; see docs/findings.md).
- */
+/* src/lib/record_gen_findings.c — the record generator's finding definitions (stable IDs, docs/findings.md). */
 #include "lib/finding.h"
 
 const struct ma_finding_def ma_record_gen_findings[] = {
