@@ -9,12 +9,15 @@ set -euo pipefail
 BUILD_PKGS=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev llvm-14
 	libssl-dev libunbound-dev libpsl-dev publicsuffix dns-root-data libjansson-dev libevent-dev
+	libxml2-dev libsqlite3-dev libgmime-3.0-dev libarchive-dev libcurl4-openssl-dev
 )
-# Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), tools the shell tests use.
-TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils jq python3 ca-certificates)
+# Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), nginx (MTA-STS policies
+# over HTTPS), Dovecot (IMAP ingestion), and tools the shell tests use (openssl makes the test CA).
+TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils nginx-light dovecot-imapd openssl sqlite3 jq python3
+	ca-certificates)
 # Benchmarks: the peers we measure against in the same run. Node.js and npm come from Debian unless a node with npm
 # is already installed (a NodeSource nodejs package bundles npm and conflicts with Debian's npm).
-BENCH_PKGS=(spfquery util-linux bc)
+BENCH_PKGS=(spfquery dnsperf util-linux bc)
 BENCH_NODE_PKGS=(nodejs npm)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
@@ -41,9 +44,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# knot's package starts a system knotd on port 53; the tests start their own on loopback ports and need none.
+# knot's, nginx's and Dovecot's packages start system daemons; the tests start their own on loopback ports and need
+# none of them.
 if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1; then
-	systemctl disable --now knot >/dev/null 2>&1 || true
+	systemctl disable --now knot nginx dovecot >/dev/null 2>&1 || true
 fi
 
 if [ $bench = 1 ]; then
