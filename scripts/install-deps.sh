@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD_PKGS=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev llvm-14
 	libssl-dev libunbound-dev libpsl-dev publicsuffix dns-root-data libjansson-dev libevent-dev
-	libxml2-dev libsqlite3-dev libgmime-3.0-dev libarchive-dev libcurl4-openssl-dev
+	libxml2-dev libsqlite3-dev libgmime-3.0-dev libarchive-dev libcurl4-openssl-dev libidn2-dev
 )
 # Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), nginx (MTA-STS policies
 # over HTTPS), Dovecot (IMAP ingestion), and tools the shell tests use (openssl makes the test CA).
