@@ -18,12 +18,13 @@ struct ma_scanner_opts {
 	bool common_selectors;
 	int64_t now;
 	/* The next domain to scan (A-label) and its DKIM selectors (given + learned), or false when there are no more.
-	 * Strings must stay valid until the scan of that domain is handed to on_done. */
-	bool (*next)(void *arg, const char **domain, const char *const **selectors, size_t *nselectors);
+	 * Strings must stay valid until the scan of that domain is handed to on_done or on_error. *user is the
+	 * caller's per-domain pointer, handed back unchanged to exactly one of on_done / on_error. */
+	bool (*next)(void *arg, const char **domain, const char *const **selectors, size_t *nselectors, void **user);
 	/* A finished scan; it is freed when the callback returns. */
-	void (*on_done)(void *arg, const char *domain, const struct ma_scan *scan);
+	void (*on_done)(void *arg, void *user, const char *domain, const struct ma_scan *scan);
 	/* A domain that could not be scanned at all (not a valid name, out of memory): reason given. */
-	void (*on_error)(void *arg, const char *domain, int err, const char *reason);
+	void (*on_error)(void *arg, void *user, const char *domain, int err, const char *reason);
 	void *arg;
 };
 
