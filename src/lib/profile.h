@@ -24,9 +24,10 @@ int ma_profile_from_name(const char *name, enum ma_profile *out); /* MA_ERR_INVA
 /* What finding `id` means under profile p (a finding may depend on whether the domain is parked). */
 enum ma_effect ma_profile_effect(enum ma_profile p, const char *id, bool parked);
 
-/* Grade a scan result document: {"profile","pass":bool,"fail":[ids],"advise":[ids]}; NULL on ENOMEM or a
- * document without "findings". *pass false when any finding fails the profile or an area the profile requires
- * is inconclusive. */
+/* Grade a scan result document: {"profile","pass":bool,"fail":[ids],"advise":[ids],"inconclusive":[areas],
+ * "not_graded":[areas]}; NULL on ENOMEM or a document without "findings". *pass false when any finding fails the
+ * profile or an area the profile requires is inconclusive. "not_graded" lists required areas the scan skipped
+ * (mx-tls with --no-tls): they neither pass nor fail the domain. Repeated IDs are listed once. */
 json_t *ma_profile_grade(enum ma_profile p, const json_t *scan_result, bool *pass);
 
 #endif

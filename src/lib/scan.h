@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <libpsl.h>
 
 #include "lib/dns.h"
 #include "lib/finding.h"
@@ -33,6 +34,10 @@ struct ma_scan_opts {
 	bool common_selectors;            /* also try the short list of common provider selectors */
 	bool no_tls;                      /* the MX TLS probe is not run: that area's mark is "skipped" */
 	int64_t now;                      /* Unix seconds */
+	/* Borrowed Public Suffix List for DMARC's RFC 7489 organisational domain and the external-destination test;
+	 * NULL: only the RFC 9989 tree walk is used, and a report destination is external when it is neither the
+	 * policy domain nor below it. */
+	const psl_ctx_t *psl;
 };
 
 enum ma_scan_need_kind {
@@ -115,11 +120,15 @@ const char *ma_mark_name(enum ma_mark m);           /* "pass", "warn", "fail", "
 /* After MA_SCAN_DONE. */
 enum ma_mark ma_scan_mark(const struct ma_scan *s, enum ma_scan_area a);
 const struct ma_findings *ma_scan_findings(const struct ma_scan *s);
-bool ma_scan_parked(const struct ma_scan *s); /* no MX or null MX (RFC 7505): judged by the parked-domain rules */
+/* Parked: null MX (RFC 7505) or no MX records at all, and no sign of sending (the SPF record authorises no host and
+ * no DKIM selector has a usable key). A parked domain is judged by the parked-domain rules (scan.parked.*). */
+bool ma_scan_parked(const struct ma_scan *s);
 /* The result document (stored verbatim by --db, printed by --json/--jsonl, graded by lib/profile.h):
  * {"domain","scanned_at","parked","areas":{"spf":{"mark","reason"?},...},"mx":[{"host","pref","addrs",
  *  "dnssec","tlsa"}],"spf":{tree},"dmarc":{...},"dkim":{...},"mta_sts":{...},"tls_rpt":{...},"dnssec":{...},
- *  "findings":[{"id","severity","message","detail","advice"}]}. NULL on ENOMEM or before done. */
+ *  "findings":[{"id","severity","message","detail","advice","area","profiles":{"uk-gov":"fail",...}}]}.
+ * "detail" is null when the finding has none; "profiles" lists only the profiles the finding affects
+ * (lib/profile.h ma_profile_effect, parked-aware). NULL on ENOMEM or before done. */
 json_t *ma_scan_to_json(const struct ma_scan *s);
 
 #endif
