@@ -4,7 +4,7 @@
  * could be checked at all, and the parked-domain rules. */
 #include "lib/finding.h"
 
-const struct ma_finding_def ma_scan_findings[] = {
+const struct ma_finding_def ma_scan_finding_defs[] = {
     /* MX (RFC 5321 5.1, RFC 7505). */
     {"scan.mx.ok", MA_SEV_OK, "The domain publishes MX records and every MX host has an address",
      "Keep every MX host covered by the MTA-STS policy and, where the zone is signed, by TLSA records "
@@ -30,6 +30,12 @@ const struct ma_finding_def ma_scan_findings[] = {
      "Publish an address for every MX host or remove the MX record (RFC 5321 5.1)."},
 
     /* DMARC: what the record module cannot know alone. */
+    {"scan.dmarc.sp-none", MA_SEV_WARNING, "The domain's policy is enforced but its subdomains get p=none",
+     "Set sp=quarantine or sp=reject once subdomain senders are aligned (RFC 9989 4.7 'sp'); the UK standard "
+     "requires sp at quarantine or reject."},
+    {"scan.dmarc.not-reject", MA_SEV_INFO, "The DMARC policy is quarantine, not reject",
+     "p=reject is the end state: failing mail is refused rather than filed as spam (RFC 9989 5.1.7); BOD 18-01 "
+     "required p=reject."},
     {"scan.dmarc.rua-no-uk-central", MA_SEV_INFO, "DMARC rua does not include the UK central reporting service",
      "UK public sector: add mailto:dmarc-rua@dmarc.service.gov.uk to rua (gov.uk 'Set up government email "
      "services securely')."},
