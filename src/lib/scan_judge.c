@@ -149,7 +149,7 @@ static void judge_mx(struct judge *j)
 static bool spf_is_dash_all(const struct ma_scan *s, char *shown, size_t shownsz)
 {
 	json_t *t = ma_spf_tree_to_json(s->spf);
-	const char *rec = t ? json_string_value(json_object_get(t, "record")) : NULL;
+	const char *rec = t ? json_string_value(json_object_get(json_object_get(t, "tree"), "record")) : NULL;
 	bool ok = false;
 	snprintf(shown, shownsz, "%s", rec ? rec : "no SPF record");
 	if (rec != NULL) {
@@ -647,9 +647,18 @@ static void marks(struct ma_scan *s, const struct dkim_facts *df)
 		         s->no_tls ? "not run (--no-tls)" : "the MX TLS probe is not part of this scan yet");
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 int scan_judge(struct ma_scan *s)
 {
 	struct judge j = {s, MA_OK};
+	/* addresses in a canonical order: A and AAAA answers may come either way round */
+	for (size_t i = 0; i < s->nhosts; i++)
+		qsort(s->hosts[i].addrs, s->hosts[i].naddrs, sizeof s->hosts[i].addrs[0], addr_cmp);
+	qsort(s->sts_addrs, s->sts_naddrs, sizeof s->sts_addrs[0], addr_cmp);
 	if (s->nhosts == 1 && s->hosts[0].implicit) {
 		/* the implicit MX's address lookups are the domain's own */
 		s->hosts[0].a = s->dom_a;
