@@ -74,11 +74,24 @@ static bool has_reason(const struct ma_scan *s, enum scan_bucket b)
 	return s->reason[b][0] != '\0';
 }
 
+/* Reasons are copied between distinct fields of one struct ma_scan, which snprintf's restrict-qualified
+ * arguments do not allow; a bounded copy, truncating like snprintf. */
+static void copy_reason(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+	if (src && dst != src)
+		for (; n + 1 < size && src[n]; n++)
+			dst[n] = src[n];
+	else if (src)
+		return;
+	dst[n] = '\0';
+}
+
 static void inconclusive(struct judge *j, enum scan_bucket b, const char *id, const char *fallback)
 {
 	struct ma_scan *s = j->s;
 	if (!has_reason(s, b))
-		snprintf(s->reason[b], sizeof s->reason[b], "%s", fallback);
+		copy_reason(s->reason[b], sizeof s->reason[b], fallback);
 	addf(j, b, id, "%s", s->reason[b]);
 }
 
@@ -546,8 +559,8 @@ static void judge_dnssec(struct judge *j)
 	case MA_DNSSEC_UNCHECKED: addf(j, B_DNSSEC, "scan.dnssec.unchecked", NULL); break;
 	default:
 		if (!has_reason(s, B_DNSSEC))
-			snprintf(s->reason[B_DNSSEC], sizeof s->reason[B_DNSSEC], "%s",
-			         has_reason(s, B_MX) ? s->reason[B_MX] : "no answer for the domain's name");
+			copy_reason(s->reason[B_DNSSEC], sizeof s->reason[B_DNSSEC],
+			            has_reason(s, B_MX) ? s->reason[B_MX] : "no answer for the domain's name");
 		break;
 	}
 	for (size_t i = 0; i < s->nhosts; i++) {
@@ -561,7 +574,7 @@ static void judge_dnssec(struct judge *j)
 			else if (v == MA_DNSSEC_SECURE)
 				addf(j, B_DNSSEC, "scan.dnssec.mx-signed", "%s", h->name);
 			else if (v < 0 && !has_reason(s, B_DNSSEC))
-				snprintf(s->reason[B_DNSSEC], sizeof s->reason[B_DNSSEC], "%s", s->reason[B_MX]);
+				copy_reason(s->reason[B_DNSSEC], sizeof s->reason[B_DNSSEC], s->reason[B_MX]);
 		}
 		judge_tlsa(j, h, v);
 	}
@@ -592,7 +605,7 @@ static enum ma_mark severity_mark(const struct ma_scan *s, enum scan_bucket b, b
 static void set_mark(struct ma_scan *s, enum ma_scan_area a, enum ma_mark m, const char *reason)
 {
 	s->marks[a] = m;
-	snprintf(s->mark_reason[a], sizeof s->mark_reason[a], "%s", reason ? reason : "");
+	copy_reason(s->mark_reason[a], sizeof s->mark_reason[a], reason);
 }
 
 /* A definite failure stands even when another lookup failed; otherwise a failed lookup makes the area
