@@ -12,9 +12,10 @@ BUILD_PKGS=(
 	libxml2-dev libsqlite3-dev libgmime-3.0-dev libarchive-dev libcurl4-openssl-dev libidn2-dev
 )
 # Tests: cmocka, libyaml (the RFC 7208 suite is YAML), knot (authoritative DNS on loopback), nginx (MTA-STS policies
-# over HTTPS), Dovecot (IMAP ingestion), and tools the shell tests use (openssl makes the test CA).
-TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils nginx-light dovecot-imapd openssl sqlite3 jq python3
-	ca-certificates)
+# over HTTPS), Dovecot (IMAP ingestion), Postfix (the STARTTLS probe's good server), testssl.sh (the probe's peer),
+# and tools the shell tests use (openssl makes the test CA, swaks speaks SMTP).
+TEST_PKGS=(libcmocka-dev libyaml-dev knot knot-dnsutils nginx-light dovecot-imapd postfix testssl.sh swaks openssl
+	sqlite3 jq python3 ca-certificates iproute2 procps)
 # Benchmarks: the peers we measure against in the same run. Node.js and npm come from Debian unless a node with npm
 # is already installed (a NodeSource nodejs package bundles npm and conflicts with Debian's npm).
 BENCH_PKGS=(spfquery dnsperf util-linux bc)
@@ -41,13 +42,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "installing: ${missing[*]}"
 	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 	export DEBIAN_FRONTEND=noninteractive
+	# Postfix asks what kind of mail system this is; the tests write their own main.cf.
+	echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# knot's, nginx's and Dovecot's packages start system daemons; the tests start their own on loopback ports and need
-# none of them.
+# knot's, nginx's, Dovecot's and Postfix's packages start system daemons; the tests start their own on loopback
+# ports and need none of them.
 if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1; then
-	systemctl disable --now knot nginx dovecot >/dev/null 2>&1 || true
+	systemctl disable --now knot nginx dovecot postfix >/dev/null 2>&1 || true
 fi
 
 if [ $bench = 1 ]; then
