@@ -17,6 +17,7 @@ struct ma_scanner_opts {
 	bool no_tls;
 	bool common_selectors;
 	int64_t now;
+	const psl_ctx_t *psl;   /* borrowed, handed to every scan (lib/scan.h ma_scan_opts.psl); may be NULL */
 	/* The next domain to scan (A-label) and its DKIM selectors (given + learned), or false when there are no more.
 	 * Strings must stay valid until the scan of that domain is handed to on_done or on_error. *user is the
 	 * caller's per-domain pointer, handed back unchanged to exactly one of on_done / on_error. */
