@@ -17,7 +17,7 @@
 #include "lib/report_failure.h"
 
 static void note(struct ma_failure_report *r, const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void note(struct ma_failure_report *r, const char *id, const char *fmt, ...)
 {
@@ -295,8 +295,7 @@ static int64_t parse_date(const char *s)
 				off = zones[i].h * 3600;
 		/* an unknown zone is -0000 (RFC 5322 4.3): the time is taken as UTC */
 	}
-	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) -
-	       off;
+	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) - off;
 }
 
 /* The domain of the first address in a From:-like value ("Name <a@b.example>" -> "b.example"), or "". */
@@ -416,8 +415,11 @@ static int utf8_fix(char **s)
 	size_t n = strlen(*s), bad = 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = in[i];
-		size_t k = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-		                                                  : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+		size_t k = c < 0x80                   ? 1
+		           : (c >= 0xC2 && c <= 0xDF) ? 2
+		           : (c >= 0xE0 && c <= 0xEF) ? 3
+		           : (c >= 0xF0 && c <= 0xF4) ? 4
+		                                      : 0;
 		bool ok = k > 0 && i + k <= n;
 		for (size_t j = 1; ok && j < k; j++)
 			ok = (in[i + j] & 0xC0) == 0x80;
@@ -440,8 +442,11 @@ static int utf8_fix(char **s)
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = in[i];
-		size_t k = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-		                                                  : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+		size_t k = c < 0x80                   ? 1
+		           : (c >= 0xC2 && c <= 0xDF) ? 2
+		           : (c >= 0xE0 && c <= 0xEF) ? 3
+		           : (c >= 0xF0 && c <= 0xF4) ? 4
+		                                      : 0;
 		bool ok = k > 0 && i + k <= n;
 		for (size_t j = 1; ok && j < k; j++)
 			ok = (in[i + j] & 0xC0) == 0x80;
@@ -724,7 +729,8 @@ int ma_failure_parse(const struct ma_failure_input *in, struct ma_failure_report
 		    {"Version", out->version[0] == '\0'},
 		    {"Auth-Failure", out->auth_failure[0] == '\0'},
 		    {"Authentication-Results", out->authentication_results[0] == '\0'},
-		    {"Arrival-Date", out->arrival < 0 && !ma_findings_has(&out->findings, "report.failure.arrival-invalid")},
+		    {"Arrival-Date",
+		     out->arrival < 0 && !ma_findings_has(&out->findings, "report.failure.arrival-invalid")},
 		};
 		for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
 			if (req[i].absent) {
@@ -759,7 +765,8 @@ int ma_failure_parse(const struct ma_failure_input *in, struct ma_failure_report
 		};
 		bool did = false;
 		for (size_t i = 0; i < sizeof hashed / sizeof hashed[0]; i++)
-			if (hash_locals((char **)((char *)out + hashed[i]), in->hash_key, in->hash_key_len, &did) != MA_OK)
+			if (hash_locals((char **)((char *)out + hashed[i]), in->hash_key, in->hash_key_len, &did) !=
+			    MA_OK)
 				goto nomem;
 		if (did)
 			note(out, "report.failure.hashed", "HMAC-SHA256");
@@ -772,15 +779,16 @@ nomem:
 
 json_t *ma_failure_report_to_json(const struct ma_failure_report *r)
 {
-	json_t *o = json_pack(
-	    "{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "arf", r->arf,
-	    "feedback_type", r->feedback_type, "user_agent", r->user_agent, "version", r->version, "reported_domain",
-	    r->reported_domain, "source_ip", r->source_ip, "original_mail_from", r->original_mail_from,
-	    "original_rcpt_to", r->original_rcpt_to, "auth_failure", r->auth_failure, "authentication_results",
-	    r->authentication_results, "dkim_domain", r->dkim_domain, "dkim_selector", r->dkim_selector,
-	    "dkim_identity", r->dkim_identity, "spf_dns", r->spf_dns, "delivery_result", r->delivery_result,
-	    "identity_alignment", r->identity_alignment, "arrival", (json_int_t)r->arrival, "header_from",
-	    r->header_from, "subject", r->subject, "message_id", r->message_id, "original_headers", r->original_headers);
+	json_t *o =
+	    json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "arf",
+	              r->arf, "feedback_type", r->feedback_type, "user_agent", r->user_agent, "version", r->version,
+	              "reported_domain", r->reported_domain, "source_ip", r->source_ip, "original_mail_from",
+	              r->original_mail_from, "original_rcpt_to", r->original_rcpt_to, "auth_failure", r->auth_failure,
+	              "authentication_results", r->authentication_results, "dkim_domain", r->dkim_domain,
+	              "dkim_selector", r->dkim_selector, "dkim_identity", r->dkim_identity, "spf_dns", r->spf_dns,
+	              "delivery_result", r->delivery_result, "identity_alignment", r->identity_alignment, "arrival",
+	              (json_int_t)r->arrival, "header_from", r->header_from, "subject", r->subject, "message_id",
+	              r->message_id, "original_headers", r->original_headers);
 	if (o == NULL) /* every string is valid UTF-8 (utf8_fix): only out of memory gets here */
 		return NULL;
 	json_t *f = ma_findings_to_json(&r->findings);

@@ -187,7 +187,8 @@ static int policy_strings(struct ma_tls_report *r, struct ma_tlsrep_policy *pol,
 		}
 		const char *s = json_string_value(e);
 		size_t n = json_string_length(e);
-		json_t *inner = (n > 1 && (s[0] == '[' || s[0] == '"')) ? json_loadb(s, n, JSON_DECODE_ANY, NULL) : NULL;
+		json_t *inner =
+		    (n > 1 && (s[0] == '[' || s[0] == '"')) ? json_loadb(s, n, JSON_DECODE_ANY, NULL) : NULL;
 		if (json_is_array(inner) && json_array_size(inner) > 0) {
 			note(r, "report.tls.policy-string", "%s", pol->policy_type);
 			size_t k;
@@ -195,9 +196,9 @@ static int policy_strings(struct ma_tls_report *r, struct ma_tlsrep_policy *pol,
 			json_array_foreach(inner, k, x)
 			{
 				if (rc == MA_OK && json_is_string(x) && pol->npolicy_strings < STRINGS_MAX)
-					rc = push_str(&pol->policy_strings, &pol->npolicy_strings,
-					              dup_cut(r, "policy-string", json_string_value(x),
-					                      json_string_length(x)));
+					rc = push_str(
+					    &pol->policy_strings, &pol->npolicy_strings,
+					    dup_cut(r, "policy-string", json_string_value(x), json_string_length(x)));
 			}
 		} else if (json_is_string(inner)) {
 			note(r, "report.tls.policy-string", "%s", pol->policy_type);
@@ -494,11 +495,11 @@ json_t *ma_tls_report_to_json(const struct ma_tls_report *r)
 				fails = NULL;
 			}
 		}
-		json_t *o = json_pack("{s:s,s:o*,s:s,s:o*,s:I,s:I,s:o*}", "policy_type", p->policy_type,
-		                      "policy_strings", str_array(p->policy_strings, p->npolicy_strings),
-		                      "policy_domain", p->policy_domain, "mx_hosts", str_array(p->mx_hosts, p->nmx_hosts),
-		                      "total_successful", (json_int_t)p->total_successful, "total_failure",
-		                      (json_int_t)p->total_failure, "failures", fails);
+		json_t *o = json_pack(
+		    "{s:s,s:o*,s:s,s:o*,s:I,s:I,s:o*}", "policy_type", p->policy_type, "policy_strings",
+		    str_array(p->policy_strings, p->npolicy_strings), "policy_domain", p->policy_domain, "mx_hosts",
+		    str_array(p->mx_hosts, p->nmx_hosts), "total_successful", (json_int_t)p->total_successful,
+		    "total_failure", (json_int_t)p->total_failure, "failures", fails);
 		if (o == NULL || json_array_append_new(pols, o) != 0) {
 			json_decref(pols);
 			return NULL;
