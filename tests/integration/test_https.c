@@ -1,0 +1,437 @@
+/* tests/integration/test_https.c — the bounded HTTPS fetch (net/https.h) against real servers on loopback: nginx
+ * with certificates from a test CA made at start, and hostile servers (slowtls.h) that trickle, flood, stall or
+ * speak plain text. Every outcome the MTA-STS policy fetch relies on (RFC 8461 3.3): the body and content type, no
+ * redirect followed, certificate failures, dead addresses, size and time caps, the parallel limit, cancellation.
+ *
+ * Addresses 127.0.25.0/24, ports 25000-25099 belong to this test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/err.h"
+#include "net/https.h"
+#include "nginx.h"
+#include "slowtls.h"
+#include "testca.h"
+
+#define ADDR "127.0.25.1"
+#define DEAD_ADDR "127.0.25.2" /* nothing listens here */
+#define NGINX_PORT 25001
+#define NOLISTEN_PORT 25002
+#define TRICKLE_PORT 25003
+#define FLOOD_PORT 25004
+#define GARBAGE_PORT 25005
+#define STALL_PORT 25006
+
+static const char policy[] = "version: STSv1\r\nmode: enforce\r\nmx: mail.good.test\r\nmax_age: 86400\r\n";
+
+static char tmpdir[400];
+static struct testca *ca;
+static struct testca_leaf good_leaf; /* for the slowtls servers */
+static struct nginx_server *nginx;
+static bool have_ipv6;
+
+/* ---- helpers ---- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+struct got {
+	int calls;
+	enum ma_https_status status;
+	int http_status;
+	char content_type[128];
+	bool have_ct;
+	char *body;
+	size_t len;
+	char why[512];
+	double at_ms;            /* when the callback ran */
+	struct event_base *stop; /* loopbreak this base after the callback, when set */
+	bool *in_get;            /* set while ma_https_get runs: the callback must never see it true */
+};
+
+static void on_done(void *arg, const struct ma_https_result *res)
+{
+	struct got *g = arg;
+	if (g->in_get)
+		assert_false(*g->in_get);
+	g->calls++;
+	g->at_ms = now_ms();
+	g->status = res->status;
+	g->http_status = res->http_status;
+	g->have_ct = res->content_type != NULL;
+	snprintf(g->content_type, sizeof g->content_type, "%s", res->content_type ? res->content_type : "");
+	snprintf(g->why, sizeof g->why, "%s", res->why ? res->why : "");
+	free(g->body);
+	g->body = NULL;
+	g->len = res->len;
+	if (res->len) {
+		g->body = malloc(res->len);
+		assert_non_null(g->body);
+		memcpy(g->body, res->body, res->len);
+	}
+	if (g->stop)
+		event_base_loopbreak(g->stop);
+}
+
+struct fetch_opts {
+	const char *ca_file; /* default: the test CA */
+	bool system_store;   /* ca_file NULL */
+	uint16_t port;       /* default NGINX_PORT */
+	unsigned timeout_ms;
+	size_t body_max;
+};
+
+/* One fetch on a fresh loop, run to its callback; the result lands in *g. Returns the elapsed milliseconds. */
+static double fetch_one(const struct fetch_opts *fo, const char *host, const char *path, const char *const *addrs,
+                        size_t naddrs, struct got *g)
+{
+	struct event_base *base = event_base_new();
+	assert_non_null(base);
+	struct ma_https_opts o = {
+	    .base = base,
+	    .ca_file = fo->system_store ? NULL : (fo->ca_file ? fo->ca_file : testca_ca_file(ca)),
+	    .port = fo->port ? fo->port : NGINX_PORT,
+	    .timeout_ms = fo->timeout_ms,
+	    .body_max = fo->body_max,
+	};
+	struct ma_https *h = NULL;
+	char *why = NULL;
+	assert_int_equal(ma_https_new(&o, &h, &why), MA_OK);
+	memset(g, 0, sizeof *g);
+	bool in_get = true;
+	g->in_get = &in_get;
+	double t0 = now_ms();
+	assert_int_equal(ma_https_get(h, host, path, addrs, naddrs, on_done, g), MA_OK);
+	in_get = false;
+	assert_int_equal(g->calls, 0); /* never from inside ma_https_get */
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	double elapsed = now_ms() - t0;
+	assert_int_equal(g->calls, 1);
+	assert_int_equal(ma_https_fetches(h), 1);
+	ma_https_free(h);
+	assert_int_equal(g->calls, 1); /* nothing was pending: no second call */
+	g->in_get = NULL;
+	event_base_free(base);
+	return elapsed;
+}
+
+static void got_free(struct got *g)
+{
+	free(g->body);
+	g->body = NULL;
+}
+
+static const char *const addr1[] = {ADDR};
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* ---- setup ---- */
+
+static void make_leaf(const char *base, const char *name, long nb, long na, bool self, enum testca_key key,
+                      struct testca_leaf *out)
+{
+	const char *names[] = {name};
+	struct testca_leaf_opts lo = {.names = names,
+	                              .nnames = 1,
+	                              .basename = base,
+	                              .not_before = nb,
+	                              .not_after = na,
+	                              .self_signed = self,
+	                              .key = key};
+	if (testca_leaf(ca, &lo, out) != 0) {
+		fprintf(stderr, "cannot make the %s certificate\n", base);
+		exit(1);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!nginx_available()) {
+		fprintf(stderr, "nginx not installed: skipped\n");
+		exit(77);
+	}
+	const char *base = getenv("MA_TEST_TMP");
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	mkdir(base, 0700);
+	snprintf(tmpdir, sizeof tmpdir, "%s/https-XXXXXX", base);
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/ca", tmpdir);
+	ca = testca_new(dir, TESTCA_EC);
+	if (ca == NULL)
+		return -1;
+
+	struct testca_leaf wrong, expired, self, rsa, notyet, ipv6;
+	make_leaf("good", "mta-sts.good.test", 0, 0, false, TESTCA_EC, &good_leaf);
+	make_leaf("wrong", "mta-sts.other.test", 0, 0, false, TESTCA_EC, &wrong);
+	make_leaf("expired", "mta-sts.expired.test", -10L * 86400, -86400, false, TESTCA_EC, &expired);
+	make_leaf("notyet", "mta-sts.notyet.test", 86400, 10L * 86400, false, TESTCA_EC, &notyet);
+	make_leaf("self", "mta-sts.self.test", 0, 0, true, TESTCA_EC, &self);
+	make_leaf("rsa", "mta-sts.rsa.test", 0, 0, false, TESTCA_RSA, &rsa);
+	make_leaf("ipv6", "mta-sts.v6.test", 0, 0, false, TESTCA_EC, &ipv6);
+
+	/* The web root: the policy, a 10 MB file, and a target the redirect points at. */
+	char www[600], path[700];
+	snprintf(www, sizeof www, "%s/www", tmpdir);
+	mkdir(www, 0700);
+	snprintf(path, sizeof path, "%s/.well-known", www);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/.well-known/mta-sts.txt", www);
+	write_file(path, policy, sizeof policy - 1);
+	snprintf(path, sizeof path, "%s/moved.txt", www);
+	write_file(path, "moved\n", 6);
+	size_t big = 10u << 20;
+	char *bigbuf = malloc(big);
+	if (bigbuf == NULL)
+		return -1;
+	memset(bigbuf, 'b', big);
+	snprintf(path, sizeof path, "%s/big.bin", www);
+	write_file(path, bigbuf, big);
+	free(bigbuf);
+
+	static const char redirect[] = "location = /.well-known/redirect { return 301 /moved.txt; }";
+	struct nginx_vhost vh[] = {
+	    {.name = "mta-sts.good.test", .cert = good_leaf.chain, .key = good_leaf.key, .root = www, .conf = redirect},
+	    {.name = "mta-sts.wrong.test", .cert = wrong.chain, .key = wrong.key, .root = www},
+	    {.name = "mta-sts.expired.test", .cert = expired.chain, .key = expired.key, .root = www},
+	    {.name = "mta-sts.notyet.test", .cert = notyet.chain, .key = notyet.key, .root = www},
+	    {.name = "mta-sts.self.test", .cert = self.chain, .key = self.key, .root = www},
+	    {.name = "mta-sts.rsa.test", .cert = rsa.chain, .key = rsa.key, .root = www},
+	    {.name = "mta-sts.v6.test", .cert = ipv6.chain, .key = ipv6.key, .root = www},
+	};
+	have_ipv6 = access("/proc/net/if_inet6", R_OK) == 0;
+	char ngdir[600];
+	snprintf(ngdir, sizeof ngdir, "%s/nginx", tmpdir);
+	struct nginx_opts no = {.addr = ADDR,
+	                        .addr6 = have_ipv6 ? "::1" : NULL,
+	                        .port = NGINX_PORT,
+	                        .workdir = ngdir,
+	                        .vhosts = vh,
+	                        .nvhosts = sizeof vh / sizeof vh[0]};
+	nginx = nginx_start(&no);
+	return nginx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nginx_stop(nginx);
+	testca_free(ca);
+	const char *keep = getenv("MA_KEEP_TMP");
+	if (tmpdir[0] && (keep == NULL || *keep == '\0')) {
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return 0;
+}
+
+/* ---- responses ---- */
+
+static void test_ok_body_and_type(void **state)
+{
+	(void)state;
+	struct got g;
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/.well-known/mta-sts.txt", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 200);
+	assert_true(g.have_ct);
+	assert_string_equal(g.content_type, "text/plain");
+	assert_int_equal(g.len, sizeof policy - 1);
+	assert_memory_equal(g.body, policy, sizeof policy - 1);
+	got_free(&g);
+}
+
+static void test_rsa_leaf(void **state)
+{
+	(void)state;
+	struct got g;
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.rsa.test", "/.well-known/mta-sts.txt", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 200);
+	got_free(&g);
+}
+
+static void test_not_found(void **state)
+{
+	(void)state;
+	struct got g;
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/.well-known/nothing.txt", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 404);
+	got_free(&g);
+}
+
+static void test_redirect_not_followed(void **state)
+{
+	(void)state;
+	struct got g;
+	int before = nginx_requests(nginx, "GET /moved.txt ");
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/.well-known/redirect", addr1, 1, &g);
+	/* RFC 8461 3.3: "HTTP 3xx redirects MUST NOT be followed" — the 301 itself is the answer. */
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 301);
+	assert_int_equal(nginx_requests(nginx, "GET /.well-known/redirect "), 1);
+	assert_int_equal(nginx_requests(nginx, "GET /moved.txt "), before);
+	got_free(&g);
+}
+
+/* ---- certificates ---- */
+
+static void test_tls_failures(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *host;
+		bool system_store;
+		const char *why; /* a fragment of curl's reason */
+	} cases[] = {
+	    {"mta-sts.wrong.test", false, "mta-sts.wrong.test"}, /* SAN is mta-sts.other.test */
+	    {"mta-sts.expired.test", false, "expired"},
+	    {"mta-sts.notyet.test", false, "not yet valid"},
+	    {"mta-sts.self.test", false, "self-signed"},
+	    {"mta-sts.good.test", true, "certificate"}, /* our CA is in no system store */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct got g;
+		fetch_one(&(struct fetch_opts){.system_store = cases[i].system_store}, cases[i].host,
+		          "/.well-known/mta-sts.txt", addr1, 1, &g);
+		if (g.status != MA_HTTPS_TLS || strstr(g.why, cases[i].why) == NULL)
+			fail_msg("%s: got status %d why '%s', want MA_HTTPS_TLS with '%s'", cases[i].host,
+			         (int)g.status, g.why, cases[i].why);
+		assert_int_equal(g.len, 0);
+		got_free(&g);
+	}
+}
+
+/* ---- addresses ---- */
+
+static void test_no_listener(void **state)
+{
+	(void)state;
+	struct got g;
+	double ms = fetch_one(&(struct fetch_opts){.port = NOLISTEN_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_CONNECT);
+	assert_true(g.why[0] != '\0');
+	assert_true(ms < 2000); /* refused is immediate, not a deadline */
+	got_free(&g);
+}
+
+static void test_first_dead_second_alive(void **state)
+{
+	(void)state;
+	static const char *const addrs[] = {DEAD_ADDR, ADDR};
+	struct got g;
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/.well-known/mta-sts.txt", addrs, 2, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 200);
+	got_free(&g);
+	/* All dead: CONNECT. */
+	static const char *const dead[] = {DEAD_ADDR, "127.0.25.3"};
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/.well-known/mta-sts.txt", dead, 2, &g);
+	assert_int_equal(g.status, MA_HTTPS_CONNECT);
+	got_free(&g);
+}
+
+static void test_ipv6(void **state)
+{
+	(void)state;
+	if (!have_ipv6)
+		skip();
+	static const char *const v6[] = {"::1"};
+	static const char *const mixed[] = {DEAD_ADDR, "::1"};
+	struct got g;
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.v6.test", "/.well-known/mta-sts.txt", v6, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 200);
+	got_free(&g);
+	fetch_one(&(struct fetch_opts){0}, "mta-sts.v6.test", "/.well-known/mta-sts.txt", mixed, 2, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.http_status, 200);
+	got_free(&g);
+}
+
+/* ---- bad arguments ---- */
+
+static void test_invalid_arguments(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(ma_https_new(&(struct ma_https_opts){.base = base}, &h, NULL), MA_OK);
+	static const char *const bad_addr[] = {"mta-sts.good.test"};
+	static const char *const null_addr[] = {NULL};
+	static const struct {
+		const char *host, *path;
+		const char *const *addrs;
+		size_t naddrs;
+	} cases[] = {
+	    {"", "/x", addr1, 1},
+	    {"mta-sts.good.test", "x", addr1, 1},
+	    {"mta-sts.good.test", "", addr1, 1},
+	    {"mta-sts.good.test", "/x", addr1, 0},
+	    {"mta-sts.good.test", "/x", bad_addr, 1},
+	    {"mta-sts.good.test", "/x", null_addr, 1},
+	    {"evil.test@mta-sts.good.test", "/x", addr1, 1},
+	    {"mta-sts.good.test:444", "/x", addr1, 1},
+	    {"mta-sts.good.test", "/x y", addr1, 1},
+	    {"mta-sts.good.test", "/x\r\nHost: other", addr1, 1},
+	};
+	struct got g = {0};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(
+		    ma_https_get(h, cases[i].host, cases[i].path, cases[i].addrs, cases[i].naddrs, on_done, &g),
+		    MA_ERR_INVAL);
+	assert_int_equal(ma_https_get(h, "a.test", "/", addr1, 1, NULL, &g), MA_ERR_INVAL);
+	assert_int_equal(ma_https_fetches(h), 0);
+	event_base_dispatch(base);
+	assert_int_equal(g.calls, 0); /* a refused start never calls back */
+	ma_https_free(h);
+	assert_int_equal(g.calls, 0);
+	assert_int_equal(ma_https_new(&(struct ma_https_opts){0}, &h, NULL), MA_ERR_INVAL);
+	event_base_free(base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ok_body_and_type),
+	    cmocka_unit_test(test_rsa_leaf),
+	    cmocka_unit_test(test_not_found),
+	    cmocka_unit_test(test_redirect_not_followed),
+	    cmocka_unit_test(test_tls_failures),
+	    cmocka_unit_test(test_no_listener),
+	    cmocka_unit_test(test_first_dead_second_alive),
+	    cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_invalid_arguments),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
