@@ -55,4 +55,7 @@ struct ma_engine_stats {
 };
 void ma_engine_stats(const struct ma_engine *e, struct ma_engine_stats *out);
 
+/* The loop the engine runs in (opts.base), for drivers such as net/scanner.c. */
+struct event_base *ma_engine_base(const struct ma_engine *e);
+
 #endif
