@@ -253,7 +253,10 @@ static void answer_from(struct ma_engine *e, struct dquery *dq)
 	if (dq->rcode != 0 && dq->rcode != 3 && e->msg.ans.status != MA_DNS_SERVFAIL &&
 	    e->msg.ans.status != MA_DNS_BOGUS) {
 		struct ma_dns_answer ans = {.status = MA_DNS_SERVFAIL, .dnssec = MA_DNSSEC_UNCHECKED};
-		snprintf(e->why, sizeof e->why, "RCODE%d", dq->rcode);
+		if (dq->rcode == RCODE_SERVFAIL)
+			snprintf(e->why, sizeof e->why, "SERVFAIL");
+		else
+			snprintf(e->why, sizeof e->why, "RCODE%d", dq->rcode);
 		ans.why = e->why;
 		deliver(e, dq, &ans);
 		return;
