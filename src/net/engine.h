@@ -30,6 +30,7 @@ struct ma_engine_opts {
 	unsigned https_timeout_ms;     /* whole fetch; 0: 10000 (RFC 8461 10.2: bounded) */
 	size_t https_body_max;         /* 0: MA_SCAN_HTTPS_BODY_MAX */
 	uint16_t https_port;           /* 0: 443 (tests run servers on other ports) */
+	unsigned max_in_flight;        /* questions libunbound works on at once (more wait in order); 0: 500 */
 };
 
 int ma_engine_new(const struct ma_engine_opts *opts, struct ma_engine **out, char **why);
