@@ -13,6 +13,7 @@
 #include "net/engine.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,15 @@ int ma_engine_new(const struct ma_engine_opts *opts, struct ma_engine **out, cha
 	if (opts == NULL || opts->base == NULL) {
 		ma_ubconf_set_err(why, "the engine needs an event loop");
 		return MA_ERR_INVAL;
+	}
+	/* libunbound writes queries to TCP connections the server may already have closed (RFC 7766 fallback after
+	 * TC=1, a server that hangs up); that write must fail with EPIPE, not kill the process. Only a default
+	 * disposition is changed: a caller's own handler stays. */
+	struct sigaction old;
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO)) {
+		struct sigaction ign = {.sa_handler = SIG_IGN};
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGPIPE, &ign, NULL);
 	}
 	struct ma_engine *e = calloc(1, sizeof *e);
 	if (e == NULL)

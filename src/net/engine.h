@@ -33,6 +33,8 @@ struct ma_engine_opts {
 	unsigned max_in_flight;        /* questions libunbound works on at once (more wait in order); 0: 500 */
 };
 
+/* Sets SIGPIPE to ignored when it is at its default: libunbound writes to TCP connections a server may have
+ * closed, and that must be an error, not the end of the process. */
 int ma_engine_new(const struct ma_engine_opts *opts, struct ma_engine **out, char **why);
 /* Cancels everything in flight: each pending callback runs once with MA_DNS_TIMEOUT / MA_HTTPS_TIMEOUT. */
 void ma_engine_free(struct ma_engine *e);
