@@ -8,6 +8,7 @@ extern const struct ma_finding_def ma_mtasts_findings[];
 extern const struct ma_finding_def ma_tlsrpt_findings[];
 extern const struct ma_finding_def ma_record_gen_findings[];
 extern const struct ma_finding_def ma_scan_finding_defs[];
+extern const struct ma_finding_def ma_report_findings[];
 
 extern const struct ma_finding_def *const ma_finding_tables[];
 const struct ma_finding_def *const ma_finding_tables[] = {
@@ -18,5 +19,6 @@ const struct ma_finding_def *const ma_finding_tables[] = {
 	ma_tlsrpt_findings,
 	ma_record_gen_findings,
 	ma_scan_finding_defs,
+	ma_report_findings,
 	NULL,
 };
