@@ -436,6 +436,9 @@ int ma_https_new(const struct ma_https_opts *opts, struct ma_https **out, char *
 	/* TLS sessions are resumed across fetches to the same host (the multi handle already keeps connections);
 	 * one loop, one thread, so the share needs no lock functions. */
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	/* Idle connections kept for reuse: at most one per slot, so a scan of thousands of policy hosts does not
+	 * hold thousands of idle TLS connections (curl's default is four per handle ever added). */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->max_parallel);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);

@@ -420,6 +420,332 @@ static void test_invalid_arguments(void **state)
 	event_base_free(base);
 }
 
+/* ---- size and time caps ---- */
+
+static long maxrss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void test_big_body_announced(void **state)
+{
+	(void)state;
+	/* nginx announces 10 MiB in Content-Length: refused before the body is read. */
+	struct got g;
+	long before = maxrss_kb();
+	double ms = fetch_one(&(struct fetch_opts){0}, "mta-sts.good.test", "/big.bin", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
+	assert_true(g.why[0] != '\0');
+	assert_int_equal(g.len, 0);
+	assert_true(ms < 2000);
+	assert_true(maxrss_kb() - before < 8 * 1024); /* the 10 MiB never sat in memory */
+	got_free(&g);
+}
+
+static void test_big_body_streamed(void **state)
+{
+	(void)state;
+	/* A chunked body with no length: the write callback's cap stops it at body_max. */
+	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
+	                                                         .port = FLOOD_PORT,
+	                                                         .cert = good_leaf.chain,
+	                                                         .key = good_leaf.key,
+	                                                         .mode = SLOWTLS_FLOOD,
+	                                                         .total_bytes = 10u << 20});
+	assert_non_null(s);
+	struct got g;
+	long before = maxrss_kb();
+	double ms = fetch_one(&(struct fetch_opts){.port = FLOOD_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
+	assert_true(ms < 2000);
+	assert_true(maxrss_kb() - before < 8 * 1024);
+	got_free(&g);
+	/* A cap of 100 KiB over the same server: still stopped, at the smaller cap. */
+	ms = fetch_one(&(struct fetch_opts){.port = FLOOD_PORT, .body_max = 100 * 1024}, "mta-sts.good.test", "/",
+	               addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
+	got_free(&g);
+	slowtls_stop(s);
+}
+
+static void test_body_at_cap_passes(void **state)
+{
+	(void)state;
+	/* A body exactly at the cap is a body, not an overflow. */
+	struct got g;
+	fetch_one(&(struct fetch_opts){.body_max = sizeof policy - 1}, "mta-sts.good.test", "/.well-known/mta-sts.txt",
+	          addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	assert_int_equal(g.len, sizeof policy - 1);
+	got_free(&g);
+	fetch_one(&(struct fetch_opts){.body_max = sizeof policy - 2}, "mta-sts.good.test", "/.well-known/mta-sts.txt",
+	          addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
+	got_free(&g);
+}
+
+static void test_trickle_times_out(void **state)
+{
+	(void)state;
+	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
+	                                                         .port = TRICKLE_PORT,
+	                                                         .cert = good_leaf.chain,
+	                                                         .key = good_leaf.key,
+	                                                         .mode = SLOWTLS_TRICKLE,
+	                                                         .interval_ms = 1000});
+	assert_non_null(s);
+	struct got g;
+	double ms = fetch_one(&(struct fetch_opts){.port = TRICKLE_PORT, .timeout_ms = 3000}, "mta-sts.good.test", "/",
+	                      addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
+	assert_true(g.why[0] != '\0');
+	assert_true(ms >= 1500);      /* it did get going */
+	assert_true(ms < 3000 + 500); /* and ended by its deadline */
+	got_free(&g);
+	slowtls_stop(s);
+}
+
+static void test_stalled_handshake_times_out(void **state)
+{
+	(void)state;
+	struct slowtls *s =
+	    slowtls_start(&(struct slowtls_opts){.addr = ADDR, .port = STALL_PORT, .mode = SLOWTLS_STALL});
+	assert_non_null(s);
+	struct got g;
+	double ms = fetch_one(&(struct fetch_opts){.port = STALL_PORT, .timeout_ms = 1500}, "mta-sts.good.test", "/",
+	                      addr1, 1, &g);
+	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
+	assert_true(ms >= 1400 && ms < 1500 + 500);
+	got_free(&g);
+	slowtls_stop(s);
+}
+
+static void test_plain_text_server(void **state)
+{
+	(void)state;
+	struct slowtls *s =
+	    slowtls_start(&(struct slowtls_opts){.addr = ADDR, .port = GARBAGE_PORT, .mode = SLOWTLS_GARBAGE});
+	assert_non_null(s);
+	struct got g;
+	double ms = fetch_one(&(struct fetch_opts){.port = GARBAGE_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	if (g.status != MA_HTTPS_TLS && g.status != MA_HTTPS_PROTOCOL)
+		fail_msg("got status %d (%s), want MA_HTTPS_TLS or MA_HTTPS_PROTOCOL", (int)g.status, g.why);
+	assert_true(g.why[0] != '\0');
+	assert_true(ms < 2000);
+	got_free(&g);
+	slowtls_stop(s);
+}
+
+/* ---- many fetches, the parallel limit, cancellation ---- */
+
+static void on_many(void *arg, const struct ma_https_result *res)
+{
+	struct got *g = arg;
+	on_done(g, res);
+}
+
+static void test_parallel_200(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(ma_https_new(
+	                     &(struct ma_https_opts){
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT, .max_parallel = 16},
+	                     &h, NULL),
+	                 MA_OK);
+	struct got *g = calloc(N, sizeof *g);
+	assert_non_null(g);
+	int before = nginx_requests(nginx, "GET /.well-known/mta-sts.txt ");
+	double t0 = now_ms();
+	for (size_t i = 0; i < N; i++) {
+		const char *path = i % 10 ? "/.well-known/mta-sts.txt" : "/.well-known/none.txt";
+		assert_int_equal(ma_https_get(h, "mta-sts.good.test", path, addr1, 1, on_many, &g[i]), MA_OK);
+	}
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	double ms = now_ms() - t0;
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].status, MA_HTTPS_OK);
+		assert_int_equal(g[i].http_status, i % 10 ? 200 : 404);
+		if (i % 10)
+			assert_memory_equal(g[i].body, policy, sizeof policy - 1);
+		got_free(&g[i]);
+	}
+	assert_int_equal(nginx_requests(nginx, "GET /.well-known/mta-sts.txt "), before + N - N / 10);
+	assert_int_equal(ma_https_fetches(h), N);
+	fprintf(stderr, "# %d fetches, 16 at a time: %.0f ms\n", N, ms);
+	ma_https_free(h);
+	free(g);
+	event_base_free(base);
+}
+
+static void test_parallel_limit_and_deadline_per_fetch(void **state)
+{
+	(void)state;
+	/* Four fetches through two slots against a server that never finishes: the second pair starts only when the
+	 * first pair's deadline frees the slots, and its own deadline counts from then. */
+	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
+	                                                         .port = TRICKLE_PORT,
+	                                                         .cert = good_leaf.chain,
+	                                                         .key = good_leaf.key,
+	                                                         .mode = SLOWTLS_TRICKLE,
+	                                                         .interval_ms = 1000});
+	assert_non_null(s);
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(ma_https_new(&(struct ma_https_opts){.base = base,
+	                                                      .ca_file = testca_ca_file(ca),
+	                                                      .port = TRICKLE_PORT,
+	                                                      .timeout_ms = 1200,
+	                                                      .max_parallel = 2},
+	                              &h, NULL),
+	                 MA_OK);
+	struct got g[4] = {0};
+	double t0 = now_ms();
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(ma_https_get(h, "mta-sts.good.test", "/", addr1, 1, on_many, &g[i]), MA_OK);
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].status, MA_HTTPS_TIMEOUT);
+		got_free(&g[i]);
+	}
+	double first = (g[0].at_ms > g[1].at_ms ? g[0].at_ms : g[1].at_ms) - t0;
+	double second = (g[2].at_ms < g[3].at_ms ? g[2].at_ms : g[3].at_ms) - t0;
+	assert_true(first >= 1100 && first < 1900);
+	assert_true(second >= first + 1000); /* waited for a slot, then had its own 1.2 s */
+	ma_https_free(h);
+	event_base_free(base);
+	slowtls_stop(s);
+}
+
+static void on_stop_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static void test_free_cancels_pending(void **state)
+{
+	(void)state;
+	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
+	                                                         .port = TRICKLE_PORT,
+	                                                         .cert = good_leaf.chain,
+	                                                         .key = good_leaf.key,
+	                                                         .mode = SLOWTLS_TRICKLE});
+	assert_non_null(s);
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(ma_https_new(
+	                     &(struct ma_https_opts){
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = TRICKLE_PORT, .max_parallel = 2},
+	                     &h, NULL),
+	                 MA_OK);
+	struct got g[5] = {0}; /* two running, three queued */
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(ma_https_get(h, "mta-sts.good.test", "/", addr1, 1, on_many, &g[i]), MA_OK);
+	struct event *stop = evtimer_new(base, on_stop_soon, base);
+	struct timeval soon = {.tv_sec = 0, .tv_usec = 300 * 1000};
+	evtimer_add(stop, &soon);
+	event_base_dispatch(base);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(g[i].calls, 0);
+	ma_https_free(h);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].status, MA_HTTPS_TIMEOUT);
+		assert_string_equal(g[i].why, "cancelled");
+	}
+	event_free(stop);
+	event_base_free(base);
+	slowtls_stop(s);
+}
+
+/* A callback that frees the fetcher: the others are cancelled once each, after it returns. */
+struct freer {
+	struct ma_https **h;
+	struct got g;
+};
+
+static void on_free_from_callback(void *arg, const struct ma_https_result *res)
+{
+	struct freer *f = arg;
+	on_done(&f->g, res);
+	ma_https_free(*f->h);
+	*f->h = NULL;
+}
+
+static void test_free_from_callback(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	/* One slot: the first fetch runs, the other two wait; its callback frees the fetcher. */
+	assert_int_equal(ma_https_new(
+	                     &(struct ma_https_opts){
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT, .max_parallel = 1},
+	                     &h, NULL),
+	                 MA_OK);
+	struct freer fr = {.h = &h};
+	struct got rest[2] = {0};
+	assert_int_equal(ma_https_get(h, "mta-sts.good.test", "/none", addr1, 1, on_free_from_callback, &fr), MA_OK);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(
+		    ma_https_get(h, "mta-sts.good.test", "/.well-known/mta-sts.txt", addr1, 1, on_many, &rest[i]),
+		    MA_OK);
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	assert_null(h);
+	assert_int_equal(fr.g.calls, 1);
+	assert_int_equal(fr.g.http_status, 404);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(rest[i].calls, 1);
+		assert_int_equal(rest[i].status, MA_HTTPS_TIMEOUT);
+		assert_string_equal(rest[i].why, "cancelled");
+	}
+	got_free(&fr.g);
+	event_base_free(base);
+}
+
+/* A callback that starts the next fetch (the scan does this: policy host, then the next domain). */
+struct chain {
+	struct ma_https *h;
+	int left;
+	int ok;
+};
+
+static void on_chain(void *arg, const struct ma_https_result *res)
+{
+	struct chain *c = arg;
+	if (res->status == MA_HTTPS_OK && res->http_status == 200)
+		c->ok++;
+	if (--c->left > 0)
+		assert_int_equal(
+		    ma_https_get(c->h, "mta-sts.good.test", "/.well-known/mta-sts.txt", addr1, 1, on_chain, c), MA_OK);
+}
+
+static void test_fetch_from_callback(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct chain c = {.left = 5};
+	assert_int_equal(
+	    ma_https_new(&(struct ma_https_opts){.base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT}, &c.h,
+	                 NULL),
+	    MA_OK);
+	assert_int_equal(ma_https_get(c.h, "mta-sts.good.test", "/.well-known/mta-sts.txt", addr1, 1, on_chain, &c),
+	                 MA_OK);
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	assert_int_equal(c.ok, 5);
+	assert_int_equal(ma_https_fetches(c.h), 5);
+	ma_https_free(c.h);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +758,17 @@ int main(void)
 	    cmocka_unit_test(test_first_dead_second_alive),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_invalid_arguments),
+	    cmocka_unit_test(test_big_body_announced),
+	    cmocka_unit_test(test_big_body_streamed),
+	    cmocka_unit_test(test_body_at_cap_passes),
+	    cmocka_unit_test(test_trickle_times_out),
+	    cmocka_unit_test(test_stalled_handshake_times_out),
+	    cmocka_unit_test(test_plain_text_server),
+	    cmocka_unit_test(test_parallel_200),
+	    cmocka_unit_test(test_parallel_limit_and_deadline_per_fetch),
+	    cmocka_unit_test(test_free_cancels_pending),
+	    cmocka_unit_test(test_free_from_callback),
+	    cmocka_unit_test(test_fetch_from_callback),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
