@@ -30,8 +30,11 @@ struct ma_engine_opts {
 	unsigned https_timeout_ms;     /* whole fetch; 0: 10000 (RFC 8461 10.2: bounded) */
 	size_t https_body_max;         /* 0: MA_SCAN_HTTPS_BODY_MAX */
 	uint16_t https_port;           /* 0: 443 (tests run servers on other ports) */
+	unsigned max_in_flight;        /* questions libunbound works on at once (more wait in order); 0: 500 */
 };
 
+/* Sets SIGPIPE to ignored when it is at its default: libunbound writes to TCP connections a server may have
+ * closed, and that must be an error, not the end of the process. */
 int ma_engine_new(const struct ma_engine_opts *opts, struct ma_engine **out, char **why);
 /* Cancels everything in flight: each pending callback runs once with MA_DNS_TIMEOUT / MA_HTTPS_TIMEOUT. */
 void ma_engine_free(struct ma_engine *e);
@@ -54,5 +57,8 @@ struct ma_engine_stats {
 	size_t in_flight;
 };
 void ma_engine_stats(const struct ma_engine *e, struct ma_engine_stats *out);
+
+/* The loop the engine runs in (opts.base), for drivers such as net/scanner.c. */
+struct event_base *ma_engine_base(const struct ma_engine *e);
 
 #endif
