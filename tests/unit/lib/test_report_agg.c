@@ -535,6 +535,45 @@ static void test_invalid_utf8(void **state)
 		assert_true(has_finding(g.findings, "report.agg.invalid-utf8"));
 		got_fini(&g);
 	}
+	/* each byte in its own allocation, as a network reader hands them over: nothing reads outside a buffer */
+	{
+		struct got g2;
+		memset(&g2, 0, sizeof g2);
+		g2.records = json_array();
+		struct ma_agg_parser_cbs cbs = {.on_meta = cb_meta, .on_record = cb_record};
+		struct ma_agg_parser *p;
+		assert_int_equal(ma_agg_parser_new(&cbs, &g2, &p), MA_OK);
+		for (size_t i = 0; doc[i] != '\0'; i++) {
+			char *one = malloc(1);
+			*one = doc[i];
+			assert_int_equal(ma_agg_parser_feed(p, one, 1), MA_OK);
+			free(one);
+		}
+		assert_int_equal(ma_agg_parser_finish(p), MA_OK);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(g2.records, 0), "header_from")),
+		                    "bad\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|"
+		                    "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD|caf\xC3\xA9");
+		ma_agg_parser_free(p);
+		got_fini(&g2);
+	}
+	/* a document ending inside a sequence */
+	const char *cut = "<feedback>" META POLICY "</feedback>\xE2\x82";
+	parse(cut, &g);
+	assert_int_equal(g.rc, MA_OK);
+	assert_true(has_finding(g.findings, "report.agg.invalid-utf8"));
+	got_fini(&g);
+	/* feeding after finish is a caller bug, refused */
+	{
+		struct ma_agg_parser *p;
+		assert_int_equal(ma_agg_parser_new(NULL, NULL, &p), MA_OK);
+		assert_int_equal(ma_agg_parser_feed(p, "<feedback>" META POLICY "</feedback>",
+		                                    strlen("<feedback>" META POLICY "</feedback>")),
+		                 MA_OK);
+		assert_int_equal(ma_agg_parser_finish(p), MA_OK);
+		assert_int_equal(ma_agg_parser_feed(p, "x", 1), MA_ERR_STATE);
+		assert_int_equal(ma_agg_parser_finish(p), MA_ERR_STATE);
+		ma_agg_parser_free(p);
+	}
 	/* declared windows-1252: decoded by libxml2, not "repaired" */
 	parse("<?xml version=\"1.0\" encoding=\"windows-1252\"?><feedback><report_metadata><org_name>Caf\xE9 \x80"
 	      "</org_name></report_metadata>" POLICY "</feedback>",
