@@ -1381,9 +1381,13 @@ int ma_agg_parser_finish(struct ma_agg_parser *p)
 		return p->err;
 	}
 	if (!p->feedback_closed) {
-		add_report_finding(p, "report.agg.truncated", "%s after %llu complete records%s%s",
-		                   halted ? "unreadable" : "cut", (unsigned long long)(p->nrecords + p->npend),
-		                   p->nxml_errors ? "; XML error at " : "", p->nxml_errors ? p->first_xml_error : "");
+		/* Cut after the metadata: the records read so far were sound and already delivered, but the report is
+		 * incomplete, and storing it would make a later complete copy look like a duplicate. Rejected: the
+		 * caller rolls back what it took (ingest.h agg_end ok=false) and keeps the reason. */
+		fail(p, MA_ERR_PARSE, "%s after %llu complete records%s%s", halted ? "unreadable" : "truncated",
+		     (unsigned long long)(p->nrecords + p->npend), p->nxml_errors ? ": XML error at " : "",
+		     p->nxml_errors ? p->first_xml_error : "");
+		return p->err;
 	}
 	send_meta(p);
 	if (p->err != MA_OK)

@@ -646,13 +646,20 @@ static void test_truncated(void **state)
 	(void)state;
 	struct got g;
 	const char *full = "<feedback>" META POLICY RECORD("192.0.2.1", "2") RECORD("192.0.2.2", "3") "</feedback>";
-	/* cut inside the second record: the first is sound and kept, the cut is a finding */
+	/* cut inside the second record: the report fails after begin, the first record was delivered (the caller
+	 * rolls it back), the reason says where */
 	const char *cut = strstr(full, "192.0.2.2");
 	parse_chunks(full, (size_t)(cut - full), 7, &g);
-	assert_int_equal(g.rc, MA_OK);
-	assert_int_equal(g.nrecords, 1);
-	assert_int_equal(g.nmessages, 2);
-	assert_true(has_finding(g.findings, "report.agg.truncated"));
+	assert_int_equal(g.rc, MA_ERR_PARSE);
+	assert_int_equal(g.meta_calls, 1);
+	assert_int_equal(json_array_size(g.records), 1);
+	assert_non_null(strstr(g.why, "truncated after 1 complete records"));
+	got_fini(&g);
+	/* cut right after the metadata, before any record */
+	cut = strstr(full, "<record>");
+	parse_chunks(full, (size_t)(cut - full), 5, &g);
+	assert_int_equal(g.rc, MA_ERR_PARSE);
+	assert_non_null(strstr(g.why, "truncated after 0 complete records"));
 	got_fini(&g);
 	/* cut inside the metadata: nothing sound, rejected with the reason */
 	cut = strstr(full, "<date_range>");
