@@ -1248,6 +1248,11 @@ static void sax_error(void *ctx, xmlErrorPtr e)
 		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
 		snprintf(p->first_xml_error, sizeof p->first_xml_error, "line %d: %s", e->line, msg);
+		/* libxml2 quotes the document's bytes (a name cut anywhere): keep the reason printable ASCII, so it is
+		 * valid UTF-8 in JSON and safe on a terminal */
+		for (char *c = p->first_xml_error; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
 	}
 	if (p->nxml_errors > XML_ERRORS_MAX)
 		fail(p, MA_ERR_PARSE, "not XML: more than %d errors, the first at %s", XML_ERRORS_MAX,

@@ -696,9 +696,6 @@ int ma_failure_parse(const struct ma_failure_input *in, struct ma_failure_report
 	if (rc != MA_OK)
 		goto nomem;
 
-	for (size_t i = 0; i < NSTRING_FIELDS; i++)
-		if (utf8_fix(field_at(out, i)) != MA_OK)
-			goto nomem;
 	strip_angles(out->original_mail_from);
 	strip_angles(out->original_rcpt_to);
 	canon_ip(out);
@@ -771,6 +768,10 @@ int ma_failure_parse(const struct ma_failure_input *in, struct ma_failure_report
 		if (did)
 			note(out, "report.failure.hashed", "HMAC-SHA256");
 	}
+	/* last, after every value derived from another was cut to size: what is stored and printed is UTF-8 */
+	for (size_t i = 0; i < NSTRING_FIELDS; i++)
+		if (utf8_fix(field_at(out, i)) != MA_OK)
+			goto nomem;
 	return MA_OK;
 nomem:
 	*why = "out of memory";
