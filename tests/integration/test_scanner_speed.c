@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -184,6 +185,9 @@ static void test_estate(void **state)
 	       n, sign ? "signed, validating" : "unsigned, no validation", conc, s, n / s, asked / s,
 	       (unsigned long long)st.dns_queries, (unsigned long long)st.dns_coalesced,
 	       (unsigned long long)st.dns_retries, (unsigned long long)st.dns_timeouts);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("# peak RSS %.0f MB\n", ru.ru_maxrss / 1024.0);
 	assert_int_equal(r.done, n);
 	assert_int_equal(st.in_flight, 0);
 	if (r.inconclusive != 0)
