@@ -13,13 +13,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MSG_MAX 65535
+#define SLOW_MS 1500 /* how late "slow" answers come */
+#define DELAYED_MAX 256
 #define ZONE "hostile"
 
-static const char *const labels[] = {"good",    "many",      "toomany",  "chain",   "loop",   "split",   "binary",
-                                     "tcclose", "tcgarbage", "servfail", "refused", "silent", "ptrloop", "wrongid"};
+static const char *const labels[] = {"slow",     "good",    "many",   "toomany", "chain",
+                                     "loop",     "split",   "binary", "tcclose", "tcgarbage",
+                                     "servfail", "refused", "silent", "ptrloop", "wrongid"};
 #define NLABELS (sizeof labels / sizeof labels[0])
 
 struct hostiledns {
@@ -29,6 +33,14 @@ struct hostiledns {
 	char addr[64];
 	pthread_mutex_t lock;
 	unsigned counts[NLABELS + 1];
+	struct delayed {
+		long long due_ms;
+		struct sockaddr_storage to;
+		socklen_t tolen;
+		uint8_t *msg;
+		size_t len;
+	} delayed[DELAYED_MAX];
+	size_t ndelayed;
 };
 
 /* A reply under construction. */
@@ -152,7 +164,7 @@ static void soa(struct out *o)
 	rr_end(o, at);
 }
 
-enum action { REPLY, DROP, CLOSE, GARBAGE };
+enum action { REPLY, DROP, CLOSE, GARBAGE, DELAY };
 
 static unsigned num(const char *s)
 {
@@ -275,6 +287,20 @@ static enum action respond(struct hostiledns *h, const struct query *q, bool tcp
 
 	if (strcmp(label, "silent") == 0)
 		return DROP;
+	if (strcmp(label, "slow") == 0) {
+		/* The right answer, too late for the first deadline. */
+		if (apex && q->type == 16) {
+			rr_txt(o, NULL, "v=spf1 -all", 11, false);
+			opt(o, q);
+			set_counts(o, 1, 0);
+		} else {
+			soa(o);
+			opt(o, q);
+			set_counts(o, 0, 1);
+			o->b[3] = (uint8_t)((o->b[3] & 0xF0) | (apex ? 0 : 3));
+		}
+		return DELAY;
+	}
 	if (strcmp(label, "servfail") == 0 || strcmp(label, "refused") == 0) {
 		header(o, q, label[0] == 's' ? 2 : 5, false, 0, 0);
 		opt(o, q);
@@ -414,7 +440,7 @@ static void serve_tcp(struct hostiledns *h, int c)
 		if (!parse_query(msg, len, &q))
 			break;
 		enum action a = respond(h, &q, true, &o);
-		if (a == CLOSE || a == DROP)
+		if (a == CLOSE || a == DROP || a == DELAY)
 			break;
 		if (a == GARBAGE) {
 			uint8_t junk[600];
@@ -432,13 +458,40 @@ static void serve_tcp(struct hostiledns *h, int c)
 	close(c);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send the delayed replies that are due; returns the poll timeout until the next one (-1: none). */
+static int send_due(struct hostiledns *h)
+{
+	long long now = now_ms(), next = -1;
+	for (size_t i = 0; i < h->ndelayed;) {
+		struct delayed *d = &h->delayed[i];
+		if (d->due_ms <= now) {
+			(void)sendto(h->udp, d->msg, d->len, 0, (struct sockaddr *)&d->to, d->tolen);
+			free(d->msg);
+			*d = h->delayed[--h->ndelayed];
+			continue;
+		}
+		if (next < 0 || d->due_ms - now < next)
+			next = d->due_ms - now;
+		i++;
+	}
+	return (int)next;
+}
+
 static void *run(void *arg)
 {
 	struct hostiledns *h = arg;
 	static struct out o;
 	for (;;) {
 		struct pollfd p[3] = {{h->udp, POLLIN, 0}, {h->tcp, POLLIN, 0}, {h->stop[0], POLLIN, 0}};
-		if (poll(p, 3, -1) < 0) {
+		int wait = send_due(h);
+		if (poll(p, 3, wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -451,8 +504,21 @@ static void *run(void *arg)
 			socklen_t fl = sizeof from;
 			ssize_t n = recvfrom(h->udp, msg, sizeof msg, 0, (struct sockaddr *)&from, &fl);
 			struct query q;
-			if (n > 0 && parse_query(msg, (size_t)n, &q) && respond(h, &q, false, &o) == REPLY)
+			enum action a = n > 0 && parse_query(msg, (size_t)n, &q) ? respond(h, &q, false, &o) : DROP;
+			if (a == REPLY) {
 				(void)sendto(h->udp, o.b, o.n, 0, (struct sockaddr *)&from, fl);
+			} else if (a == DELAY && h->ndelayed < DELAYED_MAX) {
+				struct delayed *d = &h->delayed[h->ndelayed];
+				d->msg = malloc(o.n);
+				if (d->msg != NULL) {
+					memcpy(d->msg, o.b, o.n);
+					d->len = o.n;
+					d->to = from;
+					d->tolen = fl;
+					d->due_ms = now_ms() + SLOW_MS;
+					h->ndelayed++;
+				}
+			}
 		}
 		if (p[1].revents & POLLIN) {
 			int c = accept(h->tcp, NULL, NULL);
@@ -541,6 +607,8 @@ void hostiledns_stop(struct hostiledns *h)
 		return;
 	(void)write(h->stop[1], "x", 1);
 	pthread_join(h->thread, NULL);
+	for (size_t i = 0; i < h->ndelayed; i++)
+		free(h->delayed[i].msg);
 	close(h->udp);
 	close(h->tcp);
 	close(h->stop[0]);
