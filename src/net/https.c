@@ -1,67 +1,130 @@
-/* src/net/https.c — bounded HTTPS GETs: libcurl's multi interface driven by the caller's libevent loop.
+/* src/net/https.c — bounded HTTPS GETs on a libevent loop: one libcurl multi handle driven by the loop's socket and
+ * timer events (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION, curl_multi_socket_action), one easy handle per
+ * fetch. See https.h for the contract.
  *
- * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION); the
- * loop's events call curl_multi_socket_action, and finished transfers are read with curl_multi_info_read. Nothing
- * blocks and nothing resolves names: every fetch is pinned to the addresses the validating resolver gave
- * (CURLOPT_RESOLVE), so an MTA-STS policy host can never be looked up through another resolver (RFC 8461 3.3 asks
- * for the policy host to be resolved like any other; we go further and keep DNSSEC's verdict meaningful).
+ * Why each bound is here:
+ *  - Addresses are pinned with CURLOPT_RESOLVE, and an open-socket hook refuses any address that was not given, so
+ *    no other resolver (the system's, without DNSSEC) is ever consulted for a policy host (RFC 8461 3.3 / 10.2).
+ *  - https only, no redirects (RFC 8461 3.3: "HTTP 3xx redirects MUST NOT be followed"), no proxy from the
+ *    environment, no content decoding (a compressed bomb would only be capped after inflating).
+ *  - The whole fetch has a deadline (CURLOPT_TIMEOUT_MS) and a low-speed guard; the body is capped in the write
+ *    callback and, when the server announces its length, before the first byte (CURLOPT_MAXFILESIZE_LARGE).
+ *  - Fetches beyond max_parallel wait in our own queue rather than curl's, so a fetch's deadline counts only its
+ *    own time on the wire.
  *
- * Caps (STYLE.md "untrusted bytes"): the body is capped in the write callback and by CURLOPT_MAXFILESIZE_LARGE;
- * the whole transfer, connection included, by CURLOPT_TIMEOUT_MS, so a server that trickles bytes ends in
- * MA_HTTPS_TIMEOUT; redirects are never followed (RFC 8461 3.3: "HTTP 3xx redirects MUST NOT be followed"); proxies
- * from the environment are ignored (the fetch must reach the pinned address itself). */
+ * Callbacks run from the loop only: a fetch is handed to curl in ma_https_get, but curl does no work there (it asks
+ * for a zero timer), and completions are read with curl_multi_info_read after curl_multi_socket_action returns. */
+#include "net/https.h"
+
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <pthread.h>
 
 #include "lib/err.h"
-#include "net/https.h"
 
-#define HTTPS_DEFAULT_TIMEOUT_MS 10000u
-#define HTTPS_DEFAULT_PARALLEL 64u
+#define DEFAULT_TIMEOUT_MS 10000
+#define DEFAULT_PORT 443
+#define DEFAULT_PARALLEL 64
+#define HOST_MAX 253 /* RFC 1035 2.3.4: a name in text form */
+#define PATH_MAX_LEN 2048
+#define ADDRS_MAX 32       /* more pinned addresses than any host needs */
+#define LOW_SPEED_BYTES 16 /* bytes/s below which a transfer counts as stalled (see low_speed_secs) */
+#define USER_AGENT "mailassure/0.1 (MTA-STS policy fetch)"
+
+struct pinned {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} a;
+};
 
 struct fetch {
 	struct ma_https *h;
-	struct fetch *prev, *next; /* in h->active or h->queue */
+	struct fetch *prev, *next; /* in h->running or h->queue */
 	CURL *easy;
 	struct curl_slist *resolve;
 	ma_https_cb cb;
 	void *arg;
-	char *url;
-	unsigned char *body;
+	char *body;
 	size_t len, cap;
 	bool toobig;
+	struct pinned pins[ADDRS_MAX];
+	size_t npins;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-struct fetch_list {
+struct list {
 	struct fetch *head, *tail;
 	size_t n;
+};
+
+struct sock {
+	struct ma_https *h;
+	struct sock *prev, *next;
+	curl_socket_t fd;
+	struct event *ev;
 };
 
 struct ma_https {
 	struct event_base *base;
 	CURLM *multi;
+	CURLSH *share;
 	struct event *timer;
 	char *ca_file;
 	unsigned timeout_ms;
 	size_t body_max;
 	uint16_t port;
 	unsigned max_parallel;
-	struct fetch_list active, queue;
+	struct list running, queue;
+	struct sock *socks; /* every socket curl asked us to watch */
 	uint64_t fetches;
-	bool closing;
+	bool closing;         /* ma_https_free is cancelling: no new fetches */
+	unsigned dispatching; /* > 0 while a user callback runs from process_done */
+	bool free_pending;    /* ma_https_free was called from a callback: finish when it returns */
 };
 
-/* ---- Lists ------------------------------------------------------------------------------------------------ */
+static void free_now(struct ma_https *h);
 
-static void list_push(struct fetch_list *l, struct fetch *f)
+/* ---- once-only library setup ---- */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void)
+{
+	/* curl_global_init is not reentrant before 7.84 and must run before any other curl call; pthread_once makes
+	 * the first ma_https_new of any thread do it exactly once. It is never undone: curl_global_cleanup while
+	 * another thread still uses curl is undefined, and the process exit releases it. */
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void set_why(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(char **why, const char *fmt, ...)
+{
+	if (why == NULL)
+		return;
+	free(*why);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+}
+
+/* ---- lists ---- */
+
+static void list_push(struct list *l, struct fetch *f)
 {
 	f->next = NULL;
 	f->prev = l->tail;
@@ -73,7 +136,7 @@ static void list_push(struct fetch_list *l, struct fetch *f)
 	l->n++;
 }
 
-static void list_remove(struct fetch_list *l, struct fetch *f)
+static void list_remove(struct list *l, struct fetch *f)
 {
 	if (f->prev)
 		f->prev->next = f->next;
@@ -87,166 +150,17 @@ static void list_remove(struct fetch_list *l, struct fetch *f)
 	l->n--;
 }
 
-static void fetch_free(struct fetch *f)
+/* ---- curl callbacks ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-	if (f->easy)
-		curl_easy_cleanup(f->easy);
-	curl_slist_free_all(f->resolve);
-	free(f->url);
-	free(f->body);
-	free(f);
-}
-
-/* ---- Completion ----------------------------------------------------------------------------------------- */
-
-static enum ma_https_status map_error(const struct fetch *f, CURLcode rc)
-{
-	if (f->toobig || rc == CURLE_FILESIZE_EXCEEDED)
-		return MA_HTTPS_TOOBIG;
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT: return MA_HTTPS_TIMEOUT;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST: return MA_HTTPS_CONNECT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_SHUTDOWN_FAILED: return MA_HTTPS_TLS;
-	default: return MA_HTTPS_PROTOCOL;
-	}
-}
-
-/* Hand the result to the caller and forget the fetch. Runs from the loop only. */
-static void finish(struct ma_https *h, struct fetch *f, CURLcode rc)
-{
-	struct ma_https_result res = {0};
-	char *ctype = NULL;
-	if (rc == CURLE_OK && !f->toobig) {
-		long code = 0;
-		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
-		curl_easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ctype);
-		res.status = MA_HTTPS_OK;
-		res.http_status = (int)code;
-		res.content_type = ctype;
-		res.body = (const char *)f->body;
-		res.len = f->len;
-	} else {
-		res.status = map_error(f, rc);
-		res.why = f->toobig      ? "the response body is larger than the cap"
-		          : f->errbuf[0] ? f->errbuf
-		                         : curl_easy_strerror(rc);
-	}
-	list_remove(&h->active, f);
-	curl_multi_remove_handle(h->multi, f->easy);
-	f->cb(f->arg, &res);
-	fetch_free(f);
-}
-
-static int start(struct ma_https *h, struct fetch *f);
-
-/* Start queued fetches while there is room. A fetch that cannot be started fails from the loop like any other. */
-static void pump(struct ma_https *h)
-{
-	while (!h->closing && h->queue.head != NULL && h->active.n < h->max_parallel) {
-		struct fetch *f = h->queue.head;
-		list_remove(&h->queue, f);
-		if (start(h, f) != MA_OK) {
-			struct ma_https_result res = {.status = MA_HTTPS_CONNECT,
-			                              .why = "could not start the transfer"};
-			f->cb(f->arg, &res);
-			fetch_free(f);
-		}
-	}
-}
-
-static void check_done(struct ma_https *h)
-{
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		struct fetch *f = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-		CURLcode rc = m->data.result; /* m is invalid once the handle is removed */
-		if (f != NULL)
-			finish(h, f, rc);
-	}
-	pump(h);
-}
-
-/* ---- libevent <-> curl ---------------------------------------------------------------------------------- */
-
-static void on_socket_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct ma_https *h = arg;
-	int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
-	int running;
-	curl_multi_socket_action(h->multi, fd, flags, &running);
-	check_done(h);
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	struct ma_https *h = arg;
-	int running;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
-}
-
-static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	(void)easy;
-	struct ma_https *h = userp;
-	struct event *ev = socketp;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev) {
-			event_free(ev);
-			curl_multi_assign(h->multi, s, NULL);
-		}
-		return 0;
-	}
-	short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0) | EV_PERSIST);
-	if (ev) {
-		event_del(ev);
-		event_assign(ev, h->base, s, kind, on_socket_event, h);
-	} else {
-		ev = event_new(h->base, s, kind, on_socket_event, h);
-		if (ev == NULL)
-			return -1;
-		curl_multi_assign(h->multi, s, ev);
-	}
-	return event_add(ev, NULL) == 0 ? 0 : -1;
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	(void)multi;
-	struct ma_https *h = userp;
-	if (timeout_ms < 0) {
-		evtimer_del(h->timer);
-		return 0;
-	}
-	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-	return evtimer_add(h->timer, &tv) == 0 ? 0 : -1;
-}
-
-/* ---- Transfers ------------------------------------------------------------------------------------------- */
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct fetch *f = arg;
-	size_t n = size * nmemb;
+	struct fetch *f = userp;
+	size_t n = size * nmemb; /* curl passes size == 1 */
 	if (n > f->h->body_max - f->len) {
+		/* Past the cap: a short count makes curl stop the transfer with CURLE_WRITE_ERROR, which we report as
+		 * MA_HTTPS_TOOBIG. Nothing more is read or kept. */
 		f->toobig = true;
-		return 0; /* CURLE_WRITE_ERROR: the transfer stops here */
+		return 0;
 	}
 	if (f->len + n > f->cap) {
 		size_t cap = f->cap ? f->cap : 4096;
@@ -254,10 +168,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 			cap *= 2;
 		if (cap > f->h->body_max)
 			cap = f->h->body_max;
-		unsigned char *b = realloc(f->body, cap);
-		if (b == NULL)
-			return 0;
-		f->body = b;
+		char *nb = realloc(f->body, cap);
+		if (nb == NULL)
+			return 0; /* CURLE_WRITE_ERROR without toobig: reported with curl's text */
+		f->body = nb;
 		f->cap = cap;
 	}
 	memcpy(f->body + f->len, data, n);
@@ -265,212 +179,473 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-#define SETOPT(opt, val)                                                                                               \
-	do {                                                                                                           \
-		if (curl_easy_setopt(f->easy, opt, val) != CURLE_OK)                                                   \
-			return MA_ERR_UNSUPPORTED;                                                                     \
-	} while (0)
-
-static int start(struct ma_https *h, struct fetch *f)
+/* The pin, enforced: curl connects only to an address this fetch was given, whatever its DNS cache holds. */
+static curl_socket_t on_open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *sa)
 {
-	f->easy = curl_easy_init();
-	if (f->easy == NULL)
-		return MA_ERR_NOMEM;
-	SETOPT(CURLOPT_URL, f->url);
-	SETOPT(CURLOPT_RESOLVE, f->resolve);
-	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
-	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(CURLOPT_PROXY, "");
-	SETOPT(CURLOPT_NOPROXY, "*");
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca_file != NULL)
-		SETOPT(CURLOPT_CAINFO, h->ca_file);
-	SETOPT(CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
-	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->body_max);
-	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
-	SETOPT(CURLOPT_WRITEDATA, f);
-	SETOPT(CURLOPT_ERRORBUFFER, f->errbuf);
-	SETOPT(CURLOPT_PRIVATE, f);
-	SETOPT(CURLOPT_USERAGENT, "mailassure (MTA-STS policy fetch)");
-	/* One connection per fetch, closed after: policy hosts differ per domain, and a kept-alive pool of thousands
-	 * of idle TLS connections would only cost memory. */
-	SETOPT(CURLOPT_FORBID_REUSE, 1L);
-	list_push(&h->active, f);
-	if (curl_multi_add_handle(h->multi, f->easy) != CURLM_OK) {
-		list_remove(&h->active, f);
-		return MA_ERR_NOMEM;
+	struct fetch *f = userp;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	bool ok = false;
+	for (size_t i = 0; i < f->npins && !ok; i++) {
+		if (f->pins[i].family != sa->family)
+			continue;
+		if (sa->family == AF_INET && sa->addrlen >= sizeof(struct sockaddr_in)) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&sa->addr;
+			ok = memcmp(&in->sin_addr, &f->pins[i].a.v4, sizeof in->sin_addr) == 0;
+		} else if (sa->family == AF_INET6 && sa->addrlen >= sizeof(struct sockaddr_in6)) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&sa->addr;
+			ok = memcmp(&in6->sin6_addr, &f->pins[i].a.v6, sizeof in6->sin6_addr) == 0;
+		}
 	}
+	if (!ok)
+		return CURL_SOCKET_BAD;
+	return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
+
+static void on_sock_event(evutil_socket_t fd, short what, void *arg);
+static void process_done(struct ma_https *h);
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct ma_https *h = userp;
+	struct sock *s = socketp;
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			event_free(s->ev);
+			if (s->prev)
+				s->prev->next = s->next;
+			else
+				h->socks = s->next;
+			if (s->next)
+				s->next->prev = s->prev;
+			free(s);
+			curl_multi_assign(h->multi, fd, NULL);
+		}
+		return 0;
+	}
+	short flags = EV_PERSIST;
+	if (what & CURL_POLL_IN)
+		flags |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		flags |= EV_WRITE;
+	if (s == NULL) {
+		s = calloc(1, sizeof *s);
+		if (s == NULL)
+			return -1; /* curl fails the transfer (CURLM_ABORTED_BY_CALLBACK) */
+		s->h = h;
+		s->fd = fd;
+		s->ev = event_new(h->base, fd, flags, on_sock_event, s);
+		if (s->ev == NULL) {
+			free(s);
+			return -1;
+		}
+		s->next = h->socks;
+		if (h->socks)
+			h->socks->prev = s;
+		h->socks = s;
+		curl_multi_assign(h->multi, fd, s);
+	} else {
+		event_del(s->ev);
+		event_assign(s->ev, h->base, fd, flags, on_sock_event, s);
+	}
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct ma_https *h = userp;
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(h->timer);
+		return 0;
+	}
+	/* Zero means "call me as soon as possible": from the loop, never from here (curl is not reentrant). */
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	evtimer_add(h->timer, &tv);
+	return 0;
+}
+
+static void on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock *s = arg;
+	struct ma_https *h = s->h; /* s may be freed inside curl_multi_socket_action */
+	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int still;
+	curl_multi_socket_action(h->multi, fd, action, &still);
+	process_done(h);
+}
+
+static void on_timer_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct ma_https *h = arg;
+	(void)fd;
+	(void)what;
+	int still;
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	process_done(h);
+}
+
+/* ---- fetch lifecycle ---- */
+
+static void fetch_free(struct fetch *f)
+{
+	if (f == NULL)
+		return;
+	if (f->easy)
+		curl_easy_cleanup(f->easy);
+	curl_slist_free_all(f->resolve);
+	free(f->body);
+	free(f);
+}
+
+static enum ma_https_status map_code(const struct fetch *f, CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK: return MA_HTTPS_OK;
+	case CURLE_WRITE_ERROR: return f->toobig ? MA_HTTPS_TOOBIG : MA_HTTPS_PROTOCOL;
+	case CURLE_FILESIZE_EXCEEDED: /* Content-Length over the cap, refused before the body */ return MA_HTTPS_TOOBIG;
+	case CURLE_OPERATION_TIMEDOUT: /* the deadline or the low-speed guard */ return MA_HTTPS_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST: /* only if a pin did not take; never from DNS */ return MA_HTTPS_CONNECT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED: return MA_HTTPS_TLS;
+	default:
+		/* CURLE_WEIRD_SERVER_REPLY, CURLE_GOT_NOTHING, CURLE_HTTP2*, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE ...:
+		 * the peer spoke TLS but not (complete) HTTP. */
+		return MA_HTTPS_PROTOCOL;
+	}
+}
+
+static void deliver(struct fetch *f, CURLcode rc)
+{
+	struct ma_https_result res = {.status = map_code(f, rc)};
+	if (res.status == MA_HTTPS_OK) {
+		long code = 0;
+		char *ct = NULL;
+		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ct);
+		res.http_status = code > 0 && code < 1000 ? (int)code : 0;
+		res.content_type = ct;
+		res.body = f->body ? f->body : "";
+		res.len = f->len;
+	} else if (res.status == MA_HTTPS_TOOBIG) {
+		res.why = f->errbuf[0] && rc != CURLE_WRITE_ERROR ? f->errbuf : "body over the size cap";
+	} else {
+		res.why = f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
+	}
+	f->cb(f->arg, &res);
+}
+
+static void deliver_status(struct fetch *f, enum ma_https_status st, const char *why)
+{
+	struct ma_https_result res = {.status = st, .why = why};
+	f->cb(f->arg, &res);
+}
+
+/* Hand queued fetches to curl while there is room. Called from the loop only. */
+static void start_queued(struct ma_https *h)
+{
+	while (h->queue.head != NULL && h->running.n < h->max_parallel && !h->closing && !h->free_pending) {
+		struct fetch *f = h->queue.head;
+		list_remove(&h->queue, f);
+		if (curl_multi_add_handle(h->multi, f->easy) != CURLM_OK) {
+			h->dispatching++;
+			deliver_status(f, MA_HTTPS_CONNECT, "could not start the transfer");
+			h->dispatching--;
+			fetch_free(f);
+			continue;
+		}
+		list_push(&h->running, f);
+	}
+}
+
+/* Read finished transfers and run their callbacks. Nothing may touch h after it returns when free_pending was set. */
+static void process_done(struct ma_https *h)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result; /* msg is invalid after remove_handle */
+		struct fetch *f = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&f);
+		curl_multi_remove_handle(h->multi, easy);
+		list_remove(&h->running, f);
+		start_queued(h);
+		h->dispatching++;
+		deliver(f, rc);
+		h->dispatching--;
+		fetch_free(f);
+		if (h->free_pending && h->dispatching == 0) {
+			free_now(h);
+			return;
+		}
+	}
+	start_queued(h);
+	if (h->free_pending && h->dispatching == 0)
+		free_now(h);
+}
+
+/* ---- public API ---- */
+
+int ma_https_new(const struct ma_https_opts *opts, struct ma_https **out, char **why)
+{
+	if (out == NULL)
+		return MA_ERR_INVAL;
+	*out = NULL;
+	if (opts == NULL || opts->base == NULL) {
+		set_why(why, "no event base");
+		return MA_ERR_INVAL;
+	}
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK) {
+		set_why(why, "curl_global_init: %s", curl_easy_strerror(global_rc));
+		return MA_ERR_IO;
+	}
+	struct ma_https *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return MA_ERR_NOMEM;
+	h->base = opts->base;
+	h->timeout_ms = opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	h->body_max = opts->body_max ? opts->body_max : MA_SCAN_HTTPS_BODY_MAX;
+	h->port = opts->port ? opts->port : DEFAULT_PORT;
+	h->max_parallel = opts->max_parallel ? opts->max_parallel : DEFAULT_PARALLEL;
+	if (opts->ca_file != NULL && (h->ca_file = strdup(opts->ca_file)) == NULL)
+		goto nomem;
+	h->multi = curl_multi_init();
+	h->share = curl_share_init();
+	h->timer = evtimer_new(h->base, on_timer_event, h);
+	if (h->multi == NULL || h->share == NULL || h->timer == NULL)
+		goto nomem;
+	/* TLS sessions are resumed across fetches to the same host (the multi handle already keeps connections);
+	 * one loop, one thread, so the share needs no lock functions. */
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	/* Idle connections kept for reuse: at most one per slot, so a scan of thousands of policy hosts does not
+	 * hold thousands of idle TLS connections (curl's default is four per handle ever added). */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->max_parallel);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	*out = h;
 	return MA_OK;
+nomem:
+	set_why(why, "out of memory");
+	if (h->timer)
+		event_free(h->timer);
+	if (h->share)
+		curl_share_cleanup(h->share);
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	free(h->ca_file);
+	free(h);
+	return MA_ERR_NOMEM;
 }
 
-static bool ip_literal_ok(const char *a)
-{
-	size_t n = strlen(a);
-	if (n == 0 || n > 45)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = a[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
-		      c == ':'))
-			return false;
-	}
-	return true;
-}
-
+/* A host name as it may appear in a URL's authority: LDH labels (A-labels for IDNs), '_' tolerated. Anything else
+ * (':', '/', '@', '[', spaces) could change what the URL means, so it is refused rather than escaped. */
 static bool host_ok(const char *host)
 {
 	size_t n = strlen(host);
-	if (n == 0 || n > 253)
+	if (n == 0 || n > HOST_MAX || host[0] == '.' || host[0] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = host[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
-		      c == '-' || c == '_'))
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		          c == '.' || c == '_';
+		if (!ok)
 			return false;
 	}
 	return true;
 }
 
+/* RFC 3986 3.3 path (with query): visible ASCII only; '#' would start a fragment. */
 static bool path_ok(const char *path)
 {
-	if (path[0] != '/' || strlen(path) > 1024)
+	size_t n = strlen(path);
+	if (n == 0 || path[0] != '/' || n > PATH_MAX_LEN)
 		return false;
-	for (const char *p = path; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= 0x20 || c >= 0x7f || c == '#')
 			return false;
+	}
 	return true;
+}
+
+static unsigned low_speed_secs(unsigned timeout_ms)
+{
+	/* A transfer slower than LOW_SPEED_BYTES/s for half the deadline will not make it: end it then (a server
+	 * trickling a byte a second would otherwise hold the slot to the last millisecond). At least 2 s so a slow
+	 * but honest handshake is not cut. */
+	unsigned s = timeout_ms / 2000;
+	return s < 2 ? 2 : s;
 }
 
 int ma_https_get(struct ma_https *h, const char *host, const char *path, const char *const *addrs, size_t naddrs,
                  ma_https_cb cb, void *arg)
 {
-	if (h == NULL || host == NULL || path == NULL || addrs == NULL || naddrs == 0 || cb == NULL)
+	if (h == NULL || cb == NULL || host == NULL || path == NULL || addrs == NULL || naddrs == 0)
 		return MA_ERR_INVAL;
-	if (h->closing)
+	if (h->closing || h->free_pending)
 		return MA_ERR_STATE;
-	if (!host_ok(host) || !path_ok(path))
+	if (!host_ok(host) || !path_ok(path) || naddrs > ADDRS_MAX)
 		return MA_ERR_INVAL;
+
 	struct fetch *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return MA_ERR_NOMEM;
 	f->h = h;
 	f->cb = cb;
 	f->arg = arg;
-	size_t ulen = strlen(host) + strlen(path) + 32;
-	f->url = malloc(ulen);
-	/* "HOST:PORT:ADDR[,ADDR]..." with IPv6 literals in brackets (curl 7.59+ takes several addresses). */
-	size_t rlen = strlen(host) + 16 + naddrs * 50;
-	char *entry = malloc(rlen);
-	if (f->url == NULL || entry == NULL) {
-		free(entry);
-		fetch_free(f);
-		return MA_ERR_NOMEM;
-	}
-	snprintf(f->url, ulen, "https://%s:%u%s", host, (unsigned)h->port, path);
-	size_t off = (size_t)snprintf(entry, rlen, "%s:%u:", host, (unsigned)h->port);
+
+	/* "host:port:a1,[v6],a2": curl tries the addresses in this order (both families, Happy Eyeballs between
+	 * them, RFC 8305). Each is parsed and re-printed, so only a literal address reaches curl. */
+	char resolve[HOST_MAX + 8 + ADDRS_MAX * (INET6_ADDRSTRLEN + 3)];
+	size_t off = (size_t)snprintf(resolve, sizeof resolve, "%s:%u:", host, (unsigned)h->port);
 	for (size_t i = 0; i < naddrs; i++) {
-		if (!ip_literal_ok(addrs[i])) {
-			free(entry);
-			fetch_free(f);
+		char txt[INET6_ADDRSTRLEN];
+		struct pinned *p = &f->pins[f->npins];
+		if (addrs[i] != NULL && inet_pton(AF_INET, addrs[i], &p->a.v4) == 1) {
+			p->family = AF_INET;
+			inet_ntop(AF_INET, &p->a.v4, txt, sizeof txt);
+			off += (size_t)snprintf(resolve + off, sizeof resolve - off, "%s%s", i ? "," : "", txt);
+		} else if (addrs[i] != NULL && inet_pton(AF_INET6, addrs[i], &p->a.v6) == 1) {
+			p->family = AF_INET6;
+			inet_ntop(AF_INET6, &p->a.v6, txt, sizeof txt);
+			off += (size_t)snprintf(resolve + off, sizeof resolve - off, "%s[%s]", i ? "," : "", txt);
+		} else {
+			free(f);
 			return MA_ERR_INVAL;
 		}
-		bool v6 = strchr(addrs[i], ':') != NULL;
-		off += (size_t)snprintf(entry + off, rlen - off, "%s%s%s%s", i ? "," : "", v6 ? "[" : "", addrs[i],
-		                        v6 ? "]" : "");
+		f->npins++;
 	}
-	f->resolve = curl_slist_append(NULL, entry);
-	free(entry);
-	if (f->resolve == NULL) {
-		fetch_free(f);
-		return MA_ERR_NOMEM;
+	char url[HOST_MAX + PATH_MAX_LEN + 32];
+	snprintf(url, sizeof url, "https://%s:%u%s", host, (unsigned)h->port, path);
+
+	int rc = MA_ERR_NOMEM;
+	f->easy = curl_easy_init();
+	if (f->easy == NULL || (f->resolve = curl_slist_append(NULL, resolve)) == NULL)
+		goto fail;
+	CURL *e = f->easy;
+	CURLcode c = CURLE_OK;
+#define SET(opt, val)                                                                                                  \
+	do {                                                                                                           \
+		if (c == CURLE_OK)                                                                                     \
+			c = curl_easy_setopt(e, opt, val);                                                             \
+	} while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PROTOCOLS_STR, "https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_RESOLVE, f->resolve);
+	SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, f);
+	SET(CURLOPT_PROXY, ""); /* never a proxy from https_proxy/ALL_PROXY: the pin is the point */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->ca_file != NULL)
+		SET(CURLOPT_CAINFO, h->ca_file);
+	SET(CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
+	SET(CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
+	SET(CURLOPT_LOW_SPEED_TIME, (long)low_speed_secs(h->timeout_ms));
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->body_max);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, f);
+	SET(CURLOPT_ERRORBUFFER, f->errbuf);
+	SET(CURLOPT_PRIVATE, (void *)f);
+	SET(CURLOPT_USERAGENT, USER_AGENT);
+	SET(CURLOPT_SHARE, h->share);
+	/* Several fetches to one host at once: wait for the first connection and multiplex on it (HTTP/2) rather than
+	 * open one connection each. */
+	SET(CURLOPT_PIPEWAIT, 1L);
+#undef SET
+	if (c != CURLE_OK) {
+		rc = c == CURLE_OUT_OF_MEMORY ? MA_ERR_NOMEM : MA_ERR_INVAL;
+		goto fail;
 	}
-	/* Always queued and started from the loop, so the callback can never run inside this call. */
-	list_push(&h->queue, f);
+
+	if (h->running.n < h->max_parallel) {
+		/* curl does no network work here: it sets a zero timer, and the transfer starts from the loop. */
+		if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+			rc = MA_ERR_NOMEM;
+			goto fail;
+		}
+		list_push(&h->running, f);
+	} else {
+		list_push(&h->queue, f);
+	}
 	h->fetches++;
-	struct timeval now = {0, 0};
-	evtimer_add(h->timer, &now); /* a zero timer: on_timer pumps the queue */
 	return MA_OK;
+fail:
+	fetch_free(f);
+	return rc;
 }
 
-static void on_kick(evutil_socket_t fd, short what, void *arg)
+uint64_t ma_https_fetches(const struct ma_https *h)
 {
-	on_timer(fd, what, arg);
+	return h ? h->fetches : 0;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
+static void free_now(struct ma_https *h)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-int ma_https_new(const struct ma_https_opts *opts, struct ma_https **out, char **why)
-{
-	*out = NULL;
-	if (why)
-		*why = NULL;
-	if (opts == NULL || opts->base == NULL)
-		return MA_ERR_INVAL;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK) {
-		if (why)
-			*why = strdup("libcurl could not be initialised");
-		return MA_ERR_UNSUPPORTED;
+	h->closing = true;
+	h->free_pending = false;
+	/* Every pending callback runs once, queued ones too (the async contract). A callback may not start new
+	 * fetches now (MA_ERR_STATE). */
+	struct fetch *f;
+	h->dispatching++; /* a callback calling ma_https_free again is a no-op */
+	while ((f = h->running.head) != NULL) {
+		list_remove(&h->running, f);
+		curl_multi_remove_handle(h->multi, f->easy);
+		deliver_status(f, MA_HTTPS_TIMEOUT, "cancelled");
+		fetch_free(f);
 	}
-	struct ma_https *h = calloc(1, sizeof *h);
-	if (h == NULL)
-		return MA_ERR_NOMEM;
-	h->base = opts->base;
-	h->timeout_ms = opts->timeout_ms ? opts->timeout_ms : HTTPS_DEFAULT_TIMEOUT_MS;
-	h->body_max = opts->body_max ? opts->body_max : MA_SCAN_HTTPS_BODY_MAX;
-	h->port = opts->port ? opts->port : 443;
-	h->max_parallel = opts->max_parallel ? opts->max_parallel : HTTPS_DEFAULT_PARALLEL;
-	h->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
-	h->multi = curl_multi_init();
-	h->timer = evtimer_new(h->base, on_kick, h);
-	if (h->multi == NULL || h->timer == NULL || (opts->ca_file && h->ca_file == NULL)) {
-		ma_https_free(h);
-		return MA_ERR_NOMEM;
+	while ((f = h->queue.head) != NULL) {
+		list_remove(&h->queue, f);
+		deliver_status(f, MA_HTTPS_TIMEOUT, "cancelled");
+		fetch_free(f);
 	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	*out = h;
-	return MA_OK;
+	h->dispatching--;
+	/* Closing cached connections may still call on_socket(REMOVE) and on_timer: both stay valid until here. */
+	curl_multi_cleanup(h->multi);
+	curl_share_cleanup(h->share);
+	while (h->socks != NULL) {
+		struct sock *s = h->socks;
+		h->socks = s->next;
+		event_free(s->ev);
+		free(s);
+	}
+	event_free(h->timer);
+	free(h->ca_file);
+	free(h);
 }
 
 void ma_https_free(struct ma_https *h)
 {
 	if (h == NULL)
 		return;
-	h->closing = true;
-	struct ma_https_result cancelled = {.status = MA_HTTPS_TIMEOUT, .why = "cancelled"};
-	struct fetch *f;
-	while ((f = h->active.head) != NULL) {
-		list_remove(&h->active, f);
-		curl_multi_remove_handle(h->multi, f->easy);
-		f->cb(f->arg, &cancelled);
-		fetch_free(f);
+	if (h->dispatching > 0) {
+		/* Called from one of our callbacks: finish once it has returned, in process_done. */
+		h->free_pending = true;
+		return;
 	}
-	while ((f = h->queue.head) != NULL) {
-		list_remove(&h->queue, f);
-		f->cb(f->arg, &cancelled);
-		fetch_free(f);
-	}
-	if (h->multi)
-		curl_multi_cleanup(h->multi);
-	if (h->timer)
-		event_free(h->timer);
-	free(h->ca_file);
-	free(h);
-}
-
-uint64_t ma_https_fetches(const struct ma_https *h)
-{
-	return h ? h->fetches : 0;
+	free_now(h);
 }
