@@ -102,9 +102,15 @@ static const struct {
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
-static void test_hostile_answers(void **state)
+/* A server that breaks its TCP side breaks every query libunbound pipelines on that connection (RFC 7766 6.2.1
+ * reuse), as it would in the wild; the TC=1 cases run on an engine of their own so the rest stay deterministic. */
+static bool breaks_tcp(const char *name)
 {
-	(void)state;
+	return strncmp(name, "tcclose.", 8) == 0 || strncmp(name, "tcgarbage.", 10) == 0;
+}
+
+static void hostile_phase(bool tcp_breakers)
+{
 	struct event_base *base = event_base_new();
 	const unsigned timeout_ms = 600, retries = 1;
 	struct ma_engine_opts o = {
@@ -123,6 +129,8 @@ static void test_hostile_answers(void **state)
 	memset(g, 0, sizeof g);
 	double t0 = now_s();
 	for (size_t i = 0; i < NCASES; i++) {
+		if (breaks_tcp(cases[i].name) != tcp_breakers)
+			continue;
 		struct ma_dns_question q = {.type = cases[i].type};
 		snprintf(q.name, sizeof q.name, "%s", cases[i].name);
 		assert_int_equal(ma_engine_dns(e, &q, on_answer, &g[i]), MA_OK);
@@ -135,9 +143,11 @@ static void test_hostile_answers(void **state)
 		event_base_loop(base, EVLOOP_ONCE);
 	}
 	double took = now_s() - t0;
-	printf("# %zu hostile questions in %.2f s: %llu retries, %llu timeouts\n", NCASES, took,
-	       (unsigned long long)st.dns_retries, (unsigned long long)st.dns_timeouts);
+	printf("# hostile questions%s in %.2f s: %llu retries, %llu timeouts\n", tcp_breakers ? " (TCP breakers)" : "",
+	       took, (unsigned long long)st.dns_retries, (unsigned long long)st.dns_timeouts);
 	for (size_t i = 0; i < NCASES; i++) {
+		if (breaks_tcp(cases[i].name) != tcp_breakers)
+			continue;
 		if (getenv("MA_TEST_VERBOSE") != NULL)
 			printf("# %s %s: %s/%zu %s\n", cases[i].name, ma_dns_type_name(cases[i].type),
 			       ma_dns_status_name(g[i].status), g[i].count, g[i].why);
@@ -162,14 +172,23 @@ static void test_hostile_answers(void **state)
 		free(g[i].txt);
 	}
 	/* SERVFAIL was asked again (retries), and the silent server was given each attempt's deadline only. */
-	assert_true(hostiledns_queries(hd, "servfail") >= 1 + retries);
-	assert_true(st.dns_timeouts >= 2);
+	if (!tcp_breakers) {
+		assert_true(hostiledns_queries(hd, "servfail") >= 1 + retries);
+		assert_true(st.dns_timeouts >= 2);
+	}
 	/* Bounded: every attempt has its deadline, whatever libunbound would have waited; the slack is for a loaded
 	 * machine, the point is that nothing waits for libunbound's own schedule (minutes). */
 	if (took > (retries + 1) * timeout_ms / 1000.0 + 8.0)
 		fail_msg("hostile questions took %.1f s", took);
 	ma_engine_free(e);
 	event_base_free(base);
+}
+
+static void test_hostile_answers(void **state)
+{
+	(void)state;
+	hostile_phase(false);
+	hostile_phase(true);
 }
 
 static void test_free_while_waiting(void **state)

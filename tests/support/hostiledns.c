@@ -32,6 +32,8 @@ struct hostiledns {
 	pthread_t thread;
 	char addr[64];
 	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	unsigned tcp_threads;
 	unsigned counts[NLABELS + 1];
 	struct delayed {
 		long long due_ms;
@@ -425,7 +427,11 @@ static enum action respond(struct hostiledns *h, const struct query *q, bool tcp
 
 static void serve_tcp(struct hostiledns *h, int c)
 {
-	static struct out o;
+	struct out *op = malloc(sizeof *op);
+	if (op == NULL) {
+		close(c);
+		return;
+	}
 	struct timeval tv = {.tv_sec = 0, .tv_usec = 300000};
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	for (;;) {
@@ -439,23 +445,75 @@ static void serve_tcp(struct hostiledns *h, int c)
 		struct query q;
 		if (!parse_query(msg, len, &q))
 			break;
-		enum action a = respond(h, &q, true, &o);
+		enum action a = respond(h, &q, true, op);
 		if (a == CLOSE || a == DROP || a == DELAY)
 			break;
 		if (a == GARBAGE) {
 			uint8_t junk[600];
 			junk[0] = 0x02;
-			junk[1] = 0x40; /* claims 576 octets */
-			for (size_t i = 2; i < sizeof junk; i++)
-				junk[i] = (uint8_t)(rand() & 0xff);
+			junk[1] = 0x40;                         /* claims 576 octets */
+			uint32_t x = 2463534242u ^ (uint32_t)c; /* xorshift: any bytes will do */
+			for (size_t i = 2; i < sizeof junk; i++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				junk[i] = (uint8_t)x;
+			}
 			(void)send(c, junk, sizeof junk, MSG_NOSIGNAL);
 			break;
 		}
-		uint8_t pre[2] = {(uint8_t)(o.n >> 8), (uint8_t)o.n};
-		if (send(c, pre, 2, MSG_NOSIGNAL) != 2 || send(c, o.b, o.n, MSG_NOSIGNAL) != (ssize_t)o.n)
+		uint8_t pre[2] = {(uint8_t)(op->n >> 8), (uint8_t)op->n};
+		if (send(c, pre, 2, MSG_NOSIGNAL) != 2 || send(c, op->b, op->n, MSG_NOSIGNAL) != (ssize_t)op->n)
 			break;
 	}
 	close(c);
+	free(op);
+}
+
+/* Each TCP connection in a thread of its own, so a slow or silent one (the resolver pipelines, or waits) never
+ * holds up the next; hostiledns_stop waits for them all. */
+struct tcp_job {
+	struct hostiledns *h;
+	int fd;
+};
+
+static void *tcp_thread(void *arg)
+{
+	struct tcp_job *j = arg;
+	struct hostiledns *h = j->h;
+	serve_tcp(h, j->fd);
+	free(j);
+	pthread_mutex_lock(&h->lock);
+	h->tcp_threads--;
+	pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void start_tcp(struct hostiledns *h, int fd)
+{
+	struct tcp_job *j = malloc(sizeof *j);
+	pthread_t t;
+	pthread_attr_t attr;
+	if (j == NULL) {
+		close(fd);
+		return;
+	}
+	j->h = h;
+	j->fd = fd;
+	pthread_mutex_lock(&h->lock);
+	h->tcp_threads++;
+	pthread_mutex_unlock(&h->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, tcp_thread, j) != 0) {
+		pthread_mutex_lock(&h->lock);
+		h->tcp_threads--;
+		pthread_mutex_unlock(&h->lock);
+		close(fd);
+		free(j);
+	}
+	pthread_attr_destroy(&attr);
 }
 
 static long long now_ms(void)
@@ -523,7 +581,7 @@ static void *run(void *arg)
 		if (p[1].revents & POLLIN) {
 			int c = accept(h->tcp, NULL, NULL);
 			if (c >= 0)
-				serve_tcp(h, c);
+				start_tcp(h, c);
 		}
 	}
 	return NULL;
@@ -539,6 +597,7 @@ struct hostiledns *hostiledns_start(const char *addr, int first_port)
 	if (h == NULL)
 		return NULL;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->idle, NULL);
 	h->udp = h->tcp = -1;
 	for (int port = first_port; port <= 20999; port++) {
 		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -607,6 +666,11 @@ void hostiledns_stop(struct hostiledns *h)
 		return;
 	(void)write(h->stop[1], "x", 1);
 	pthread_join(h->thread, NULL);
+	pthread_mutex_lock(&h->lock);
+	while (h->tcp_threads > 0)
+		pthread_cond_wait(&h->idle, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	pthread_cond_destroy(&h->idle);
 	for (size_t i = 0; i < h->ndelayed; i++)
 		free(h->delayed[i].msg);
 	close(h->udp);
