@@ -25,6 +25,8 @@
 #define XML_ERRORS_MAX 200
 /* The XML declaration is read before choosing how bytes are checked (UTF-8 filter or libxml2's own decoder). */
 #define HEAD_MAX 256
+/* Entity declarations kept by libxml2 (never expanded) in a DTD we otherwise ignore. */
+#define ENTITIES_MAX 100
 
 enum el {
 	E_UNKNOWN = 0,
@@ -220,7 +222,7 @@ struct ma_agg_parser {
 	uint64_t offset, bad_bytes, total_in;
 
 	/* libxml2 errors */
-	unsigned nxml_errors;
+	unsigned nxml_errors, nentities;
 	char first_xml_error[160];
 
 	/* element stack (our own ids; depth counts every element) */
@@ -700,7 +702,7 @@ static void hold(struct ma_agg_parser *p)
 	struct ma_agg_record *d = &p->pend[p->npend].r;
 	*d = *s;
 	ma_findings_init(&d->findings);
-	if (ma_findings_take(&d->findings, &p->rec.findings) != MA_OK) {
+	if (p->rec.findings.n > 0 && ma_findings_take(&d->findings, &p->rec.findings) != MA_OK) {
 		nomem(p);
 		return;
 	}
@@ -1220,6 +1222,9 @@ static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlC
 {
 	struct ma_agg_parser *p = ctx;
 	add_report_finding(p, "report.agg.dtd-ignored", "<!DOCTYPE>");
+	/* libxml2 keeps each declaration (unexpanded): a report needs none, so memory stays bounded */
+	if (++p->nentities > ENTITIES_MAX)
+		fail(p, MA_ERR_TOOBIG, "more than %d entity declarations", ENTITIES_MAX);
 }
 
 static void sax_error(void *ctx, xmlErrorPtr e)
@@ -1556,8 +1561,13 @@ void ma_agg_parser_free(struct ma_agg_parser *p)
 {
 	if (p == NULL)
 		return;
-	if (p->ctxt != NULL)
+	if (p->ctxt != NULL) {
+		/* libxml2 files the DTD's entity declarations in a document of its own (never used: see
+		 * sax_get_entity); the context does not free it */
+		if (p->ctxt->myDoc != NULL)
+			xmlFreeDoc(p->ctxt->myDoc);
 		xmlFreeParserCtxt(p->ctxt);
+	}
 	meta_fini(&p->meta);
 	ma_findings_fini(&p->findings);
 	ma_findings_fini(&p->rec.findings);

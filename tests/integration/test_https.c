@@ -3,13 +3,17 @@
  * speak plain text. Every outcome the MTA-STS policy fetch relies on (RFC 8461 3.3): the body and content type, no
  * redirect followed, certificate failures, dead addresses, size and time caps, the parallel limit, cancellation.
  *
- * Addresses 127.0.25.0/24, ports 25000-25099 belong to this test. */
+ * Address 127.0.25.1 (and ::1) belong to this test, with ports from 25000-25899 picked free at start, so two runs
+ * at once (two build trees) do not collide. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +33,10 @@
 
 #define ADDR "127.0.25.1"
 #define DEAD_ADDR "127.0.25.2" /* nothing listens here */
-#define NGINX_PORT 25001
-#define NOLISTEN_PORT 25002
-#define TRICKLE_PORT 25003
-#define FLOOD_PORT 25004
-#define GARBAGE_PORT 25005
-#define STALL_PORT 25006
+#define SLOW_LO 25400          /* the hostile servers */
+#define SLOW_HI 25799
+#define IDLE_LO 25800 /* a port nobody listens on */
+#define IDLE_HI 25899
 
 static const char policy[] = "version: STSv1\r\nmode: enforce\r\nmx: mail.good.test\r\nmax_age: 86400\r\n";
 
@@ -43,6 +45,7 @@ static struct testca *ca;
 static struct testca_leaf good_leaf; /* for the slowtls servers */
 static struct nginx_server *nginx;
 static bool have_ipv6;
+static uint16_t nginx_port_g, idle_port;
 
 /* ---- helpers ---- */
 
@@ -94,7 +97,7 @@ static void on_done(void *arg, const struct ma_https_result *res)
 struct fetch_opts {
 	const char *ca_file; /* default: the test CA */
 	bool system_store;   /* ca_file NULL */
-	uint16_t port;       /* default NGINX_PORT */
+	uint16_t port;       /* default: nginx's */
 	unsigned timeout_ms;
 	size_t body_max;
 };
@@ -108,7 +111,7 @@ static double fetch_one(const struct fetch_opts *fo, const char *host, const cha
 	struct ma_https_opts o = {
 	    .base = base,
 	    .ca_file = fo->system_store ? NULL : (fo->ca_file ? fo->ca_file : testca_ca_file(ca)),
-	    .port = fo->port ? fo->port : NGINX_PORT,
+	    .port = fo->port ? fo->port : nginx_port_g,
 	    .timeout_ms = fo->timeout_ms,
 	    .body_max = fo->body_max,
 	};
@@ -231,12 +234,27 @@ static int setup(void **state)
 	snprintf(ngdir, sizeof ngdir, "%s/nginx", tmpdir);
 	struct nginx_opts no = {.addr = ADDR,
 	                        .addr6 = have_ipv6 ? "::1" : NULL,
-	                        .port = NGINX_PORT,
+	                        .port_lo = 25000,
+	                        .port_hi = 25399,
 	                        .workdir = ngdir,
 	                        .vhosts = vh,
 	                        .nvhosts = sizeof vh / sizeof vh[0]};
 	nginx = nginx_start(&no);
-	return nginx ? 0 : -1;
+	if (nginx == NULL)
+		return -1;
+	nginx_port_g = (uint16_t)nginx_port(nginx);
+	/* A port in this test's range with no listener: bound for a moment to be sure, then closed. */
+	for (int p = IDLE_LO + (int)(getpid() % 100); idle_port == 0 && p <= IDLE_HI + 100; p++) {
+		int port = IDLE_LO + (p - IDLE_LO) % (IDLE_HI - IDLE_LO + 1);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		inet_pton(AF_INET, ADDR, &sa.sin_addr);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			idle_port = (uint16_t)port;
+		if (fd >= 0)
+			close(fd);
+	}
+	return idle_port ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -338,7 +356,7 @@ static void test_no_listener(void **state)
 {
 	(void)state;
 	struct got g;
-	double ms = fetch_one(&(struct fetch_opts){.port = NOLISTEN_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	double ms = fetch_one(&(struct fetch_opts){.port = idle_port}, "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_CONNECT);
 	assert_true(g.why[0] != '\0');
 	assert_true(ms < 2000); /* refused is immediate, not a deadline */
@@ -449,7 +467,8 @@ static void test_big_body_streamed(void **state)
 	(void)state;
 	/* A chunked body with no length: the write callback's cap stops it at body_max. */
 	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
-	                                                         .port = FLOOD_PORT,
+	                                                         .port_lo = SLOW_LO,
+	                                                         .port_hi = SLOW_HI,
 	                                                         .cert = good_leaf.chain,
 	                                                         .key = good_leaf.key,
 	                                                         .mode = SLOWTLS_FLOOD,
@@ -457,14 +476,15 @@ static void test_big_body_streamed(void **state)
 	assert_non_null(s);
 	struct got g;
 	long before = maxrss_kb();
-	double ms = fetch_one(&(struct fetch_opts){.port = FLOOD_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	double ms =
+	    fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s)}, "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
 	assert_true(ms < 2000);
 	assert_true(maxrss_kb() - before < 8 * 1024);
 	got_free(&g);
 	/* A cap of 100 KiB over the same server: still stopped, at the smaller cap. */
-	ms = fetch_one(&(struct fetch_opts){.port = FLOOD_PORT, .body_max = 100 * 1024}, "mta-sts.good.test", "/",
-	               addr1, 1, &g);
+	ms = fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s), .body_max = 100 * 1024},
+	               "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TOOBIG);
 	got_free(&g);
 	slowtls_stop(s);
@@ -490,15 +510,16 @@ static void test_trickle_times_out(void **state)
 {
 	(void)state;
 	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
-	                                                         .port = TRICKLE_PORT,
+	                                                         .port_lo = SLOW_LO,
+	                                                         .port_hi = SLOW_HI,
 	                                                         .cert = good_leaf.chain,
 	                                                         .key = good_leaf.key,
 	                                                         .mode = SLOWTLS_TRICKLE,
 	                                                         .interval_ms = 1000});
 	assert_non_null(s);
 	struct got g;
-	double ms = fetch_one(&(struct fetch_opts){.port = TRICKLE_PORT, .timeout_ms = 3000}, "mta-sts.good.test", "/",
-	                      addr1, 1, &g);
+	double ms = fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s), .timeout_ms = 3000},
+	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
 	assert_true(g.why[0] != '\0');
 	assert_true(ms >= 1500);      /* it did get going */
@@ -510,12 +531,12 @@ static void test_trickle_times_out(void **state)
 static void test_stalled_handshake_times_out(void **state)
 {
 	(void)state;
-	struct slowtls *s =
-	    slowtls_start(&(struct slowtls_opts){.addr = ADDR, .port = STALL_PORT, .mode = SLOWTLS_STALL});
+	struct slowtls *s = slowtls_start(
+	    &(struct slowtls_opts){.addr = ADDR, .port_lo = SLOW_LO, .port_hi = SLOW_HI, .mode = SLOWTLS_STALL});
 	assert_non_null(s);
 	struct got g;
-	double ms = fetch_one(&(struct fetch_opts){.port = STALL_PORT, .timeout_ms = 1500}, "mta-sts.good.test", "/",
-	                      addr1, 1, &g);
+	double ms = fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s), .timeout_ms = 1500},
+	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
 	assert_true(ms >= 1400 && ms < 1500 + 500);
 	got_free(&g);
@@ -525,11 +546,12 @@ static void test_stalled_handshake_times_out(void **state)
 static void test_plain_text_server(void **state)
 {
 	(void)state;
-	struct slowtls *s =
-	    slowtls_start(&(struct slowtls_opts){.addr = ADDR, .port = GARBAGE_PORT, .mode = SLOWTLS_GARBAGE});
+	struct slowtls *s = slowtls_start(
+	    &(struct slowtls_opts){.addr = ADDR, .port_lo = SLOW_LO, .port_hi = SLOW_HI, .mode = SLOWTLS_GARBAGE});
 	assert_non_null(s);
 	struct got g;
-	double ms = fetch_one(&(struct fetch_opts){.port = GARBAGE_PORT}, "mta-sts.good.test", "/", addr1, 1, &g);
+	double ms =
+	    fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s)}, "mta-sts.good.test", "/", addr1, 1, &g);
 	if (g.status != MA_HTTPS_TLS && g.status != MA_HTTPS_PROTOCOL)
 		fail_msg("got status %d (%s), want MA_HTTPS_TLS or MA_HTTPS_PROTOCOL", (int)g.status, g.why);
 	assert_true(g.why[0] != '\0');
@@ -554,7 +576,7 @@ static void test_parallel_200(void **state)
 	struct ma_https *h = NULL;
 	assert_int_equal(ma_https_new(
 	                     &(struct ma_https_opts){
-	                         .base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT, .max_parallel = 16},
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = nginx_port_g, .max_parallel = 16},
 	                     &h, NULL),
 	                 MA_OK);
 	struct got *g = calloc(N, sizeof *g);
@@ -589,7 +611,8 @@ static void test_parallel_limit_and_deadline_per_fetch(void **state)
 	/* Four fetches through two slots against a server that never finishes: the second pair starts only when the
 	 * first pair's deadline frees the slots, and its own deadline counts from then. */
 	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
-	                                                         .port = TRICKLE_PORT,
+	                                                         .port_lo = SLOW_LO,
+	                                                         .port_hi = SLOW_HI,
 	                                                         .cert = good_leaf.chain,
 	                                                         .key = good_leaf.key,
 	                                                         .mode = SLOWTLS_TRICKLE,
@@ -599,7 +622,7 @@ static void test_parallel_limit_and_deadline_per_fetch(void **state)
 	struct ma_https *h = NULL;
 	assert_int_equal(ma_https_new(&(struct ma_https_opts){.base = base,
 	                                                      .ca_file = testca_ca_file(ca),
-	                                                      .port = TRICKLE_PORT,
+	                                                      .port = (uint16_t)slowtls_port(s),
 	                                                      .timeout_ms = 1200,
 	                                                      .max_parallel = 2},
 	                              &h, NULL),
@@ -634,17 +657,19 @@ static void test_free_cancels_pending(void **state)
 {
 	(void)state;
 	struct slowtls *s = slowtls_start(&(struct slowtls_opts){.addr = ADDR,
-	                                                         .port = TRICKLE_PORT,
+	                                                         .port_lo = SLOW_LO,
+	                                                         .port_hi = SLOW_HI,
 	                                                         .cert = good_leaf.chain,
 	                                                         .key = good_leaf.key,
 	                                                         .mode = SLOWTLS_TRICKLE});
 	assert_non_null(s);
 	struct event_base *base = event_base_new();
 	struct ma_https *h = NULL;
-	assert_int_equal(ma_https_new(
-	                     &(struct ma_https_opts){
-	                         .base = base, .ca_file = testca_ca_file(ca), .port = TRICKLE_PORT, .max_parallel = 2},
-	                     &h, NULL),
+	assert_int_equal(ma_https_new(&(struct ma_https_opts){.base = base,
+	                                                      .ca_file = testca_ca_file(ca),
+	                                                      .port = (uint16_t)slowtls_port(s),
+	                                                      .max_parallel = 2},
+	                              &h, NULL),
 	                 MA_OK);
 	struct got g[5] = {0}; /* two running, three queued */
 	for (size_t i = 0; i < 5; i++)
@@ -688,7 +713,7 @@ static void test_free_from_callback(void **state)
 	/* One slot: the first fetch runs, the other two wait; its callback frees the fetcher. */
 	assert_int_equal(ma_https_new(
 	                     &(struct ma_https_opts){
-	                         .base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT, .max_parallel = 1},
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = nginx_port_g, .max_parallel = 1},
 	                     &h, NULL),
 	                 MA_OK);
 	struct freer fr = {.h = &h};
@@ -734,8 +759,8 @@ static void test_fetch_from_callback(void **state)
 	struct event_base *base = event_base_new();
 	struct chain c = {.left = 5};
 	assert_int_equal(
-	    ma_https_new(&(struct ma_https_opts){.base = base, .ca_file = testca_ca_file(ca), .port = NGINX_PORT}, &c.h,
-	                 NULL),
+	    ma_https_new(&(struct ma_https_opts){.base = base, .ca_file = testca_ca_file(ca), .port = nginx_port_g},
+	                 &c.h, NULL),
 	    MA_OK);
 	assert_int_equal(ma_https_get(c.h, "mta-sts.good.test", "/.well-known/mta-sts.txt", addr1, 1, on_chain, &c),
 	                 MA_OK);

@@ -35,29 +35,43 @@ bool nginx_available(void)
 	return access(NGINX_BIN, X_OK) == 0;
 }
 
-static int free_port(const char *addr)
+/* A port free on addr right now (nginx binds it moments later; a lost race is caught by the pid-file check and
+ * retried). From [lo, hi] starting at a per-process offset, so parallel tests spread out; else the kernel's. */
+static int free_port(const char *addr, int lo, int hi, int attempt)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	if (fd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		if (fd >= 0)
+	int span = lo > 0 && hi >= lo ? hi - lo + 1 : 0;
+	for (int i = 0; i < (span ? span : 1); i++) {
+		int port =
+		    span
+		        ? lo + (int)(((unsigned)getpid() * 7u + (unsigned)attempt * 13u + (unsigned)i) % (unsigned)span)
+		        : 0;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		if (fd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			socklen_t sl = sizeof sa;
+			getsockname(fd, (struct sockaddr *)&sa, &sl);
 			close(fd);
-		return -1;
+			return ntohs(sa.sin_port);
+		}
+		close(fd);
 	}
-	socklen_t sl = sizeof sa;
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	close(fd);
-	return ntohs(sa.sin_port);
+	return -1;
 }
 
-static bool port_open(const char *addr, int port)
+/* nginx writes its pid file after it has bound every listening socket (ngx_create_pidfile after ngx_init_cycle). */
+static bool pidfile_is(const char *path, pid_t pid)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, addr, &sa.sin_addr);
-	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	if (fd >= 0)
-		close(fd);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return false;
+	char buf[32] = {0};
+	bool ok = fgets(buf, sizeof buf, fp) != NULL && strtol(buf, NULL, 10) == (long)pid;
+	fclose(fp);
 	return ok;
 }
 
@@ -169,47 +183,58 @@ struct nginx_server *nginx_start(const struct nginx_opts *o)
 	snprintf(path, sizeof path, "%s/www", n->dir);
 	mkdir(path, 0700);
 	snprintf(n->access_log, sizeof n->access_log, "%s/access.log", n->dir);
-	n->port = o->port ? o->port : free_port(addr);
-	if (n->port <= 0) {
-		fprintf(stderr, "nginx: no free port on %s\n", addr);
-		goto fail;
-	}
-	char conf[600], errlog[600];
+	char conf[600], errlog[600], pidfile[600];
 	snprintf(conf, sizeof conf, "%s/nginx.conf", n->dir);
 	snprintf(errlog, sizeof errlog, "%s/error.log", n->dir);
-	if (!conf_safe(n->dir) || write_conf(n, o, addr, conf) != 0) {
-		fprintf(stderr, "nginx: cannot write %s\n", conf);
-		goto fail;
-	}
-	pid_t parent = getpid();
-	n->pid = fork();
-	if (n->pid < 0)
-		goto fail;
-	if (n->pid == 0) {
-		/* Never outlive the test that started us. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
+	snprintf(pidfile, sizeof pidfile, "%s/nginx.pid", n->dir);
+	for (int attempt = 0; attempt < (o->port ? 1 : 5); attempt++) {
+		n->port = o->port ? o->port : free_port(addr, o->port_lo, o->port_hi, attempt);
+		if (n->port <= 0) {
+			fprintf(stderr, "nginx: no free port on %s\n", addr);
+			goto fail;
+		}
+		unlink(pidfile);
+		if (!conf_safe(n->dir) || write_conf(n, o, addr, conf) != 0) {
+			fprintf(stderr, "nginx: cannot write %s\n", conf);
+			goto fail;
+		}
+		pid_t parent = getpid();
+		n->pid = fork();
+		if (n->pid < 0)
+			goto fail;
+		if (n->pid == 0) {
+			/* Never outlive the test that started us. */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				_exit(127);
+			int devnull = open("/dev/null", O_RDWR);
+			if (devnull >= 0) {
+				dup2(devnull, 0);
+				dup2(devnull, 1);
+				dup2(devnull, 2); /* its messages go to errlog (-e) */
+			}
+			execl(NGINX_BIN, "nginx", "-p", n->dir, "-c", conf, "-e", errlog, (char *)NULL);
 			_exit(127);
-		int devnull = open("/dev/null", O_RDWR);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
 		}
-		execl(NGINX_BIN, "nginx", "-p", n->dir, "-c", conf, "-e", errlog, (char *)NULL);
-		_exit(127);
-	}
-	for (int tries = 0; tries < 200; tries++) { /* ~10 s */
-		if (port_open(addr, n->port))
-			return n;
-		int st;
-		if (waitpid(n->pid, &st, WNOHANG) == n->pid) {
+		/* nginx retries a busy port for ~2.5 s before giving up; wait up to 10 s for its pid file. */
+		for (int tries = 0; tries < 200; tries++) {
+			if (pidfile_is(pidfile, n->pid))
+				return n;
+			int st;
+			if (waitpid(n->pid, &st, WNOHANG) == n->pid) {
+				n->pid = 0;
+				break;
+			}
+			usleep(50 * 1000);
+		}
+		if (n->pid > 0) {
+			kill(n->pid, SIGKILL);
+			waitpid(n->pid, NULL, 0);
 			n->pid = 0;
-			break;
 		}
-		usleep(50 * 1000);
+		fprintf(stderr, "nginx: server did not come up on %s:%d\n", addr, n->port);
+		print_log_tail(errlog);
 	}
-	fprintf(stderr, "nginx: server did not come up on %s:%d\n", addr, n->port);
-	print_log_tail(errlog);
 fail:
 	nginx_stop(n);
 	return NULL;

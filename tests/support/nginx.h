@@ -3,7 +3,9 @@
  *
  * nginx runs in the foreground as a child of the test (daemon off, master_process off), with its config, pid file,
  * logs and temp paths in a work directory; it dies with the test (PR_SET_PDEATHSIG) and nginx_stop() ends it.
- * nginx_start() returns once the port accepts connections. Skips are the caller's business: nginx_available(). */
+ * nginx_start() returns once nginx has bound its ports and written its pid file (a listener left by another
+ * process on the same port is never mistaken for ours; with port 0 another free port is tried). Skips are the caller's
+ * business: nginx_available(). */
 #ifndef MA_TEST_NGINX_H
 #define MA_TEST_NGINX_H
 
@@ -19,9 +21,10 @@ struct nginx_vhost {
 };
 
 struct nginx_opts {
-	const char *addr;    /* listen address; default "127.0.0.1" */
-	const char *addr6;   /* also listen on this IPv6 address (e.g. "::1") when set */
-	int port;            /* 0: a free port on addr */
+	const char *addr;  /* listen address; default "127.0.0.1" */
+	const char *addr6; /* also listen on this IPv6 address (e.g. "::1") when set */
+	int port;          /* 0: a free port on addr, from [port_lo, port_hi] when set, else the kernel's choice */
+	int port_lo, port_hi;
 	const char *workdir; /* default: a fresh directory under $MA_TEST_TMP or /tmp (removed by nginx_stop) */
 	const struct nginx_vhost *vhosts;
 	size_t nvhosts;        /* at least 1 */

@@ -23,6 +23,7 @@
 
 struct slowtls {
 	pid_t pid;
+	int port;
 };
 
 static const char trickle_response[] = "HTTP/1.1 200 OK\r\n"
@@ -135,21 +136,36 @@ static void serve(int lfd, const struct slowtls_opts *o)
 
 struct slowtls *slowtls_start(const struct slowtls_opts *o)
 {
-	if (o == NULL || o->port <= 0 ||
+	if (o == NULL || o->port < 0 ||
 	    ((o->mode == SLOWTLS_TRICKLE || o->mode == SLOWTLS_FLOOD) && (o->cert == NULL || o->key == NULL))) {
 		fprintf(stderr, "slowtls: bad options\n");
 		return NULL;
 	}
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)o->port)};
-	if (lfd < 0 || inet_pton(AF_INET, o->addr ? o->addr : "127.0.0.1", &sa.sin_addr) != 1 ||
-	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 256) != 0) {
-		fprintf(stderr, "slowtls: listen on %s:%d: %s\n", o->addr ? o->addr : "127.0.0.1", o->port,
-		        strerror(errno));
-		if (lfd >= 0)
-			close(lfd);
+	const char *addr = o->addr ? o->addr : "127.0.0.1";
+	int span = o->port == 0 && o->port_lo > 0 && o->port_hi >= o->port_lo ? o->port_hi - o->port_lo + 1 : 0;
+	int lfd = -1, port = -1;
+	for (int i = 0; i < (span ? span : 1) && lfd < 0; i++) {
+		port = o->port ? o->port
+		       : span  ? o->port_lo + (int)(((unsigned)getpid() * 7u + (unsigned)i) % (unsigned)span)
+		               : 0;
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		if (fd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 256) == 0) {
+			socklen_t sl = sizeof sa;
+			getsockname(fd, (struct sockaddr *)&sa, &sl);
+			port = ntohs(sa.sin_port);
+			lfd = fd;
+		} else {
+			close(fd);
+		}
+	}
+	if (lfd < 0) {
+		fprintf(stderr, "slowtls: cannot listen on %s (port %d): %s\n", addr, o->port, strerror(errno));
 		return NULL;
 	}
 	struct slowtls *s = calloc(1, sizeof *s);
@@ -157,6 +173,7 @@ struct slowtls *slowtls_start(const struct slowtls_opts *o)
 		close(lfd);
 		return NULL;
 	}
+	s->port = port;
 	pid_t parent = getpid();
 	s->pid = fork();
 	if (s->pid < 0) {
@@ -174,6 +191,11 @@ struct slowtls *slowtls_start(const struct slowtls_opts *o)
 	}
 	close(lfd);
 	return s;
+}
+
+int slowtls_port(const struct slowtls *s)
+{
+	return s->port;
 }
 
 void slowtls_stop(struct slowtls *s)

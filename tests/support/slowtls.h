@@ -17,7 +17,8 @@ enum slowtls_mode {
 
 struct slowtls_opts {
 	const char *addr; /* IPv4 literal; default "127.0.0.1" */
-	int port;         /* required */
+	int port; /* 0: the first free port of [port_lo, port_hi] (from a per-process offset), else the kernel's */
+	int port_lo, port_hi;
 	const char *cert; /* PEM chain and key, for the TLS modes */
 	const char *key;
 	enum slowtls_mode mode;
@@ -29,6 +30,7 @@ struct slowtls;
 
 /* NULL (and why on stderr) on failure. */
 struct slowtls *slowtls_start(const struct slowtls_opts *opts);
+int slowtls_port(const struct slowtls *s);
 void slowtls_stop(struct slowtls *s);
 
 #endif

@@ -45,6 +45,10 @@ static void slurp_dir(struct corpus *c, const char *dir)
 		c->text = realloc(c->text, c->len + (size_t)st.st_size + 2);
 		assert_non_null(c->text);
 		size_t got = fread(c->text + c->len, 1, (size_t)st.st_size, f);
+		/* binary fixtures (gzip, zip) hold NUL bytes, which would end the text strstr() searches */
+		for (size_t i = 0; i < got; i++)
+			if (c->text[c->len + i] == '\0')
+				c->text[c->len + i] = ' ';
 		c->len += got;
 		c->text[c->len++] = '\n';
 		c->text[c->len] = '\0';
