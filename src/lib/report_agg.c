@@ -16,6 +16,7 @@
 
 #include "lib/err.h"
 #include "lib/report_agg.h"
+#include "lib/xml_utf8.h"
 
 /* A single tag, comment or PI that libxml2 must see whole before parsing it; character data is streamed. */
 #define UNPARSED_MAX (1u << 20)
@@ -217,9 +218,9 @@ struct ma_agg_parser {
 	unsigned char head[HEAD_MAX];
 	size_t headlen;
 	bool decided, filter; /* filter: check and repair UTF-8 ourselves */
-	unsigned char carry[4];
-	size_t ncarry;
-	uint64_t offset, bad_bytes, total_in;
+	bool finished;        /* ma_agg_parser_finish ran: no more input */
+	struct ma_xml_utf8 utf8;
+	uint64_t total_in;
 
 	/* libxml2 errors */
 	unsigned nxml_errors, nentities;
@@ -1276,154 +1277,25 @@ static int push(struct ma_agg_parser *p, const unsigned char *b, size_t n, bool 
 	return p->err;
 }
 
-static const unsigned char fffd[3] = {0xEF, 0xBF, 0xBD};
-
-static void bad_byte(struct ma_agg_parser *p, uint64_t at, unsigned char c)
+static int emit_push(void *arg, const unsigned char *b, size_t n)
 {
-	if (p->bad_bytes++ == 0)
-		add_report_finding(p, "report.agg.invalid-utf8", "byte 0x%02x at offset %llu", c,
-		                   (unsigned long long)at);
+	return push(arg, b, n, false);
 }
 
-/* Length of the valid UTF-8 sequence (RFC 3629 4) starting at s, 0 if invalid, -1 if it may continue past end.
- * XML 1.0 2.2 also excludes C0 controls other than TAB, LF, CR: those count as invalid. */
-static int utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
-	int need;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF)
-		need = 1;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F; /* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	for (int i = 1; i <= need; i++) {
-		if ((size_t)i >= avail)
-			return -1;
-		unsigned char x = s[i];
-		if (i == 1 ? (x < lo || x > hi) : (x < 0x80 || x > 0xBF))
-			return 0;
-	}
-	/* U+FFFE and U+FFFF are not XML characters either */
-	if (c == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-		return 0;
-	return need + 1;
-}
-
-/* Feed bytes through the UTF-8 check: valid runs go to libxml2 untouched, each invalid byte becomes U+FFFD. */
 static int feed_filtered(struct ma_agg_parser *p, const unsigned char *b, size_t n)
 {
-	/* complete a sequence split across feeds */
-	while (p->ncarry > 0 && n > 0 && p->err == MA_OK) {
-		p->carry[p->ncarry++] = *b++;
-		n--;
-		int k = utf8_seq(p->carry, p->ncarry);
-		if (k < 0 && p->ncarry < 4)
-			continue;
-		if (k > 0) {
-			push(p, p->carry, (size_t)k, false);
-			/* bytes past the sequence go back into the input */
-			size_t extra = p->ncarry - (size_t)k;
-			b -= extra;
-			n += extra;
-			p->offset += (uint64_t)k;
-		} else {
-			bad_byte(p, p->offset, p->carry[0]);
-			push(p, fffd, 3, false);
-			b -= p->ncarry - 1;
-			n += p->ncarry - 1;
-			p->offset++;
-		}
-		p->ncarry = 0;
-	}
-	size_t start = 0, i = 0;
-	while (i < n && p->err == MA_OK) {
-		/* fast path: eight ASCII bytes, none a control character */
-		if (i + 8 <= n) {
-			uint64_t v;
-			memcpy(&v, b + i, 8);
-			if ((v & 0x8080808080808080ull) == 0 &&
-			    ((v - 0x2020202020202020ull) & ~v & 0x8080808080808080ull) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		int k = utf8_seq(b + i, n - i);
-		if (k > 0) {
-			i += (size_t)k;
-			continue;
-		}
-		if (i > start)
-			push(p, b + start, i - start, false);
-		p->offset += i - start;
-		if (k < 0) {
-			p->ncarry = n - i;
-			memcpy(p->carry, b + i, p->ncarry);
-			return p->err;
-		}
-		bad_byte(p, p->offset, b[i]);
-		push(p, fffd, 3, false);
-		p->offset++;
-		i++;
-		start = i;
-	}
-	if (i > start && p->err == MA_OK) {
-		push(p, b + start, i - start, false);
-		p->offset += i - start;
-	}
-	return p->err;
-}
-
-/* The XML declaration's encoding (XML 1.0 4.3.3). UTF-8 (also when undeclared) is checked by us; anything else
- * (windows-1252, ISO-8859-1, UTF-16 with its BOM) is left to libxml2's iconv decoder. */
-static bool wants_filter(const unsigned char *h, size_t n)
-{
-	if (n >= 2 && ((h[0] == 0xFE && h[1] == 0xFF) || (h[0] == 0xFF && h[1] == 0xFE)))
-		return false;
-	if (n >= 2 && (h[0] == 0 || h[1] == 0))
-		return false;
-	if (n < 5 || memcmp(h, "<?xml", 5) != 0) {
-		if (n >= 8 && memcmp(h, "\xEF\xBB\xBF<?xml", 8) == 0)
-			return wants_filter(h + 3, n - 3);
-		return true;
-	}
-	const unsigned char *e = memmem(h, n, "?>", 2);
-	size_t lim = e ? (size_t)(e - h) : n;
-	const unsigned char *enc = memmem(h, lim, "encoding", 8);
-	if (enc == NULL)
-		return true;
-	const unsigned char *q = enc + 8, *end = h + lim;
-	while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n' || *q == '='))
-		q++;
-	if (q >= end || (*q != '"' && *q != '\''))
-		return true;
-	unsigned char quote = *q++;
-	char name[32];
-	size_t k = 0;
-	while (q < end && *q != quote && k + 1 < sizeof name)
-		name[k++] = (char)*q++;
-	name[k] = '\0';
-	return strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0 || strcasecmp(name, "us-ascii") == 0 ||
-	       strcasecmp(name, "ascii") == 0;
+	uint64_t before = p->utf8.bad;
+	int rc = ma_xml_utf8_feed(&p->utf8, b, n, emit_push, p);
+	if (before == 0 && p->utf8.bad > 0)
+		add_report_finding(p, "report.agg.invalid-utf8", "byte 0x%02x at offset %llu", p->utf8.first_bad,
+		                   (unsigned long long)p->utf8.first_bad_at);
+	return rc != MA_OK ? rc : p->err;
 }
 
 static int decide(struct ma_agg_parser *p)
 {
 	p->decided = true;
-	p->filter = wants_filter(p->head, p->headlen);
+	p->filter = ma_xml_decl_is_utf8(p->head, p->headlen);
 	size_t n = p->headlen;
 	p->headlen = 0;
 	return p->filter ? feed_filtered(p, p->head, n) : push(p, p->head, n, false);
@@ -1433,6 +1305,8 @@ int ma_agg_parser_feed(struct ma_agg_parser *p, const void *buf, size_t len)
 {
 	if (p->err != MA_OK)
 		return p->err;
+	if (p->finished)
+		return MA_ERR_STATE;
 	const unsigned char *b = buf;
 	p->total_in += len;
 	if (!p->decided) {
@@ -1460,12 +1334,16 @@ int ma_agg_parser_finish(struct ma_agg_parser *p)
 {
 	if (p->err != MA_OK)
 		return p->err;
+	if (p->finished)
+		return MA_ERR_STATE;
+	p->finished = true;
 	if (!p->decided && decide(p) != MA_OK)
 		return p->err;
-	if (p->ncarry > 0) {
-		bad_byte(p, p->offset, p->carry[0]);
-		p->ncarry = 0;
-		push(p, fffd, 3, false);
+	if (p->filter) {
+		uint64_t before = p->utf8.bad;
+		ma_xml_utf8_finish(&p->utf8, emit_push, p);
+		if (before == 0 && p->utf8.bad > 0)
+			add_report_finding(p, "report.agg.invalid-utf8", "incomplete sequence at the end");
 	}
 	push(p, NULL, 0, true);
 	if (p->err != MA_OK)
@@ -1503,9 +1381,13 @@ int ma_agg_parser_finish(struct ma_agg_parser *p)
 		return p->err;
 	}
 	if (!p->feedback_closed) {
-		add_report_finding(p, "report.agg.truncated", "%s after %llu complete records%s%s",
-		                   halted ? "unreadable" : "cut", (unsigned long long)(p->nrecords + p->npend),
-		                   p->nxml_errors ? "; XML error at " : "", p->nxml_errors ? p->first_xml_error : "");
+		/* Cut after the metadata: the records read so far were sound and already delivered, but the report is
+		 * incomplete, and storing it would make a later complete copy look like a duplicate. Rejected: the
+		 * caller rolls back what it took (ingest.h agg_end ok=false) and keeps the reason. */
+		fail(p, MA_ERR_PARSE, "%s after %llu complete records%s%s", halted ? "unreadable" : "truncated",
+		     (unsigned long long)(p->nrecords + p->npend), p->nxml_errors ? ": XML error at " : "",
+		     p->nxml_errors ? p->first_xml_error : "");
+		return p->err;
 	}
 	send_meta(p);
 	if (p->err != MA_OK)
@@ -1602,163 +1484,4 @@ uint64_t ma_agg_parser_records(const struct ma_agg_parser *p)
 uint64_t ma_agg_parser_messages(const struct ma_agg_parser *p)
 {
 	return p->nmessages;
-}
-
-/* ---- JSON ---- */
-
-const char *ma_agg_result_name(enum ma_agg_result r)
-{
-	switch (r) {
-	case MA_AGG_R_NONE: return "none";
-	case MA_AGG_R_PASS: return "pass";
-	case MA_AGG_R_FAIL: return "fail";
-	case MA_AGG_R_SOFTFAIL: return "softfail";
-	case MA_AGG_R_NEUTRAL: return "neutral";
-	case MA_AGG_R_TEMPERROR: return "temperror";
-	case MA_AGG_R_PERMERROR: return "permerror";
-	case MA_AGG_R_POLICY: return "policy";
-	case MA_AGG_R_UNKNOWN: return "unknown";
-	}
-	return "unknown";
-}
-
-const char *ma_agg_disposition_name(enum ma_agg_disposition d)
-{
-	switch (d) {
-	case MA_AGG_D_NONE: return "none";
-	case MA_AGG_D_QUARANTINE: return "quarantine";
-	case MA_AGG_D_REJECT: return "reject";
-	case MA_AGG_D_PASS: return "pass";
-	case MA_AGG_D_UNKNOWN: break;
-	}
-	return "unknown";
-}
-
-static const char *schema_name(enum ma_agg_schema s)
-{
-	switch (s) {
-	case MA_AGG_SCHEMA_RFC7489: return "rfc7489";
-	case MA_AGG_SCHEMA_DRAFT2021: return "draft2021";
-	case MA_AGG_SCHEMA_RFC9990: return "rfc9990";
-	case MA_AGG_SCHEMA_UNKNOWN: break;
-	}
-	return "unknown";
-}
-
-/* json_string rejects invalid UTF-8; values here are valid (repaired on input), but a length-checked fallback
- * keeps a NULL from ever meaning "out of memory" by mistake. */
-static int put_str(json_t *o, const char *k, const char *v)
-{
-	json_t *s = json_string(v);
-	if (s == NULL)
-		s = json_string("\xEF\xBF\xBD");
-	return json_object_set_new(o, k, s);
-}
-
-json_t *ma_agg_meta_to_json(const struct ma_agg_meta *m)
-{
-	json_t *o = json_object(), *pol = json_object(), *errs = json_array();
-	if (o == NULL || pol == NULL || errs == NULL)
-		goto nomem;
-	int rc = 0;
-	rc |= put_str(o, "schema", schema_name(m->schema));
-	rc |= put_str(o, "version", m->version);
-	rc |= put_str(o, "org_name", m->org_name);
-	rc |= put_str(o, "email", m->email);
-	rc |= put_str(o, "extra_contact_info", m->extra_contact_info);
-	rc |= put_str(o, "report_id", m->report_id);
-	rc |= put_str(o, "generator", m->generator);
-	rc |= json_object_set_new(o, "begin", json_integer(m->begin));
-	rc |= json_object_set_new(o, "end", json_integer(m->end));
-	for (size_t i = 0; i < m->nerrors; i++) {
-		json_t *s = json_string(m->errors[i]);
-		rc |= json_array_append_new(errs, s ? s : json_string(""));
-	}
-	rc |= json_object_set_new(o, "errors", errs);
-	errs = NULL;
-	rc |= put_str(pol, "domain", m->domain);
-	rc |= put_str(pol, "adkim", m->adkim);
-	rc |= put_str(pol, "aspf", m->aspf);
-	rc |= put_str(pol, "p", m->p);
-	rc |= put_str(pol, "sp", m->sp);
-	rc |= put_str(pol, "np", m->np);
-	rc |= json_object_set_new(pol, "pct", json_integer(m->pct));
-	rc |= put_str(pol, "fo", m->fo);
-	rc |= put_str(pol, "testing", m->testing);
-	rc |= put_str(pol, "discovery_method", m->discovery_method);
-	rc |= json_object_set_new(o, "policy", pol);
-	pol = NULL;
-	if (rc != 0)
-		goto nomem;
-	return o;
-nomem:
-	json_decref(o);
-	json_decref(pol);
-	json_decref(errs);
-	return NULL;
-}
-
-json_t *ma_agg_record_to_json(const struct ma_agg_record *r)
-{
-	json_t *o = json_object(), *dk = json_array(), *sp = json_array(), *rs = json_array();
-	json_t *f = ma_findings_to_json(&r->findings);
-	if (o == NULL || dk == NULL || sp == NULL || rs == NULL || f == NULL)
-		goto nomem;
-	int rc = 0;
-	rc |= put_str(o, "source_ip", r->source_ip);
-	rc |= put_str(o, "source_ip_raw", r->source_ip_raw);
-	rc |= json_object_set_new(o, "count", json_integer((json_int_t)(r->count > INT64_MAX ? INT64_MAX : r->count)));
-	rc |= put_str(o, "disposition", ma_agg_disposition_name(r->disposition));
-	rc |= put_str(o, "dkim", ma_agg_result_name(r->dkim_aligned));
-	rc |= put_str(o, "spf", ma_agg_result_name(r->spf_aligned));
-	for (size_t i = 0; i < r->nreasons; i++) {
-		json_t *x = json_object();
-		if (x == NULL)
-			goto nomem;
-		rc |= put_str(x, "type", r->reasons[i].type);
-		rc |= put_str(x, "comment", r->reasons[i].comment);
-		rc |= json_array_append_new(rs, x);
-	}
-	rc |= put_str(o, "header_from", r->header_from);
-	rc |= put_str(o, "envelope_from", r->envelope_from);
-	rc |= put_str(o, "envelope_to", r->envelope_to);
-	for (size_t i = 0; i < r->ndkim; i++) {
-		json_t *x = json_object();
-		if (x == NULL)
-			goto nomem;
-		rc |= put_str(x, "domain", r->dkim[i].domain);
-		rc |= put_str(x, "selector", r->dkim[i].selector);
-		rc |= put_str(x, "result", ma_agg_result_name(r->dkim[i].result));
-		rc |= put_str(x, "result_text", r->dkim[i].result_text);
-		rc |= put_str(x, "human_result", r->dkim[i].human_result);
-		rc |= json_array_append_new(dk, x);
-	}
-	for (size_t i = 0; i < r->nspf; i++) {
-		json_t *x = json_object();
-		if (x == NULL)
-			goto nomem;
-		rc |= put_str(x, "domain", r->spf[i].domain);
-		rc |= put_str(x, "scope", r->spf[i].scope);
-		rc |= put_str(x, "result", ma_agg_result_name(r->spf[i].result));
-		rc |= put_str(x, "result_text", r->spf[i].result_text);
-		rc |= json_array_append_new(sp, x);
-	}
-	rc |= json_object_set_new(o, "reasons", rs);
-	rs = NULL;
-	rc |= json_object_set_new(o, "auth_dkim", dk);
-	dk = NULL;
-	rc |= json_object_set_new(o, "auth_spf", sp);
-	sp = NULL;
-	rc |= json_object_set_new(o, "findings", f);
-	f = NULL;
-	if (rc != 0)
-		goto nomem;
-	return o;
-nomem:
-	json_decref(o);
-	json_decref(dk);
-	json_decref(sp);
-	json_decref(rs);
-	json_decref(f);
-	return NULL;
 }

@@ -137,8 +137,11 @@ void ma_agg_parser_free(struct ma_agg_parser *p);
  * taken from the document (ma_agg_parser_why says what), or MA_ERR_TOOBIG over a cap. */
 int ma_agg_parser_feed(struct ma_agg_parser *p, const void *buf, size_t len);
 /* End of input: flushes held-back records; MA_ERR_PARSE when no report was found (no metadata/policy domain),
- * e.g. the Yahoo body "unused". A document truncated after complete records is accepted with report.agg.truncated
- * (what was read is sound); one truncated inside the metadata is rejected. */
+ * e.g. the Yahoo body "unused". A document cut short (no </feedback>, or unreadable past an XML error) is rejected
+ * with MA_ERR_PARSE: cut inside the metadata, on_meta never ran; cut later, on_meta and the complete records before
+ * the cut were delivered and the caller rolls them back (a partial report stored would make a later complete copy
+ * look like a duplicate). ma_agg_parser_why says where ("truncated after 1200 complete records"). Feeding or
+ * finishing again after finish returns MA_ERR_STATE. */
 int ma_agg_parser_finish(struct ma_agg_parser *p);
 /* The reason for the last MA_ERR_PARSE/MA_ERR_TOOBIG, static or owned by the parser; never NULL. */
 const char *ma_agg_parser_why(const struct ma_agg_parser *p);

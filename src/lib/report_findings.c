@@ -31,9 +31,6 @@ const struct ma_finding_def ma_report_findings[] = {
      "Reports normally cover a day (RFC 7489 7.2, RFC 9990 2.1); the range was kept as written."},
     {"report.agg.policy-repeated", MA_SEV_WARNING, "The report has more than one <policy_published>",
      "RFC 7489 appendix C allows one; the first was used."},
-    {"report.agg.truncated", MA_SEV_WARNING, "The report ends before </feedback>",
-     "Every complete record before the cut was kept; records after it are missing. Ask the reporter to resend if "
-     "totals matter."},
     {"report.agg.element-case", MA_SEV_INFO, "The report spells element names in a case the schema does not use",
      "Element names are case-sensitive and lower-case (RFC 7489 appendix C); they were matched ignoring case."},
     {"report.agg.record-empty", MA_SEV_INFO, "The report has <record> elements with no content; they were skipped",

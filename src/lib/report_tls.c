@@ -26,6 +26,9 @@ static void note(struct ma_tls_report *r, const char *id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
+	for (char *c = detail; *c; c++) /* report text quoted in a detail never drives a terminal */
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+			*c = '?';
 	ma_findings_add(&r->findings, id, "%s", detail);
 }
 

@@ -535,6 +535,45 @@ static void test_invalid_utf8(void **state)
 		assert_true(has_finding(g.findings, "report.agg.invalid-utf8"));
 		got_fini(&g);
 	}
+	/* each byte in its own allocation, as a network reader hands them over: nothing reads outside a buffer */
+	{
+		struct got g2;
+		memset(&g2, 0, sizeof g2);
+		g2.records = json_array();
+		struct ma_agg_parser_cbs cbs = {.on_meta = cb_meta, .on_record = cb_record};
+		struct ma_agg_parser *p;
+		assert_int_equal(ma_agg_parser_new(&cbs, &g2, &p), MA_OK);
+		for (size_t i = 0; doc[i] != '\0'; i++) {
+			char *one = malloc(1);
+			*one = doc[i];
+			assert_int_equal(ma_agg_parser_feed(p, one, 1), MA_OK);
+			free(one);
+		}
+		assert_int_equal(ma_agg_parser_finish(p), MA_OK);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(g2.records, 0), "header_from")),
+		                    "bad\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD|"
+		                    "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD|caf\xC3\xA9");
+		ma_agg_parser_free(p);
+		got_fini(&g2);
+	}
+	/* a document ending inside a sequence */
+	const char *cut = "<feedback>" META POLICY "</feedback>\xE2\x82";
+	parse(cut, &g);
+	assert_int_equal(g.rc, MA_OK);
+	assert_true(has_finding(g.findings, "report.agg.invalid-utf8"));
+	got_fini(&g);
+	/* feeding after finish is a caller bug, refused */
+	{
+		struct ma_agg_parser *p;
+		assert_int_equal(ma_agg_parser_new(NULL, NULL, &p), MA_OK);
+		assert_int_equal(ma_agg_parser_feed(p, "<feedback>" META POLICY "</feedback>",
+		                                    strlen("<feedback>" META POLICY "</feedback>")),
+		                 MA_OK);
+		assert_int_equal(ma_agg_parser_finish(p), MA_OK);
+		assert_int_equal(ma_agg_parser_feed(p, "x", 1), MA_ERR_STATE);
+		assert_int_equal(ma_agg_parser_finish(p), MA_ERR_STATE);
+		ma_agg_parser_free(p);
+	}
 	/* declared windows-1252: decoded by libxml2, not "repaired" */
 	parse("<?xml version=\"1.0\" encoding=\"windows-1252\"?><feedback><report_metadata><org_name>Caf\xE9 \x80"
 	      "</org_name></report_metadata>" POLICY "</feedback>",
@@ -607,13 +646,20 @@ static void test_truncated(void **state)
 	(void)state;
 	struct got g;
 	const char *full = "<feedback>" META POLICY RECORD("192.0.2.1", "2") RECORD("192.0.2.2", "3") "</feedback>";
-	/* cut inside the second record: the first is sound and kept, the cut is a finding */
+	/* cut inside the second record: the report fails after begin, the first record was delivered (the caller
+	 * rolls it back), the reason says where */
 	const char *cut = strstr(full, "192.0.2.2");
 	parse_chunks(full, (size_t)(cut - full), 7, &g);
-	assert_int_equal(g.rc, MA_OK);
-	assert_int_equal(g.nrecords, 1);
-	assert_int_equal(g.nmessages, 2);
-	assert_true(has_finding(g.findings, "report.agg.truncated"));
+	assert_int_equal(g.rc, MA_ERR_PARSE);
+	assert_int_equal(g.meta_calls, 1);
+	assert_int_equal(json_array_size(g.records), 1);
+	assert_non_null(strstr(g.why, "truncated after 1 complete records"));
+	got_fini(&g);
+	/* cut right after the metadata, before any record */
+	cut = strstr(full, "<record>");
+	parse_chunks(full, (size_t)(cut - full), 5, &g);
+	assert_int_equal(g.rc, MA_ERR_PARSE);
+	assert_non_null(strstr(g.why, "truncated after 0 complete records"));
 	got_fini(&g);
 	/* cut inside the metadata: nothing sound, rejected with the reason */
 	cut = strstr(full, "<date_range>");
