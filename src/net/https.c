@@ -59,6 +59,7 @@ struct fetch {
 	char *body;
 	size_t len, cap;
 	bool toobig;
+	bool off_pin; /* the prerequest check found the connection on an address not given */
 	struct pinned pins[ADDRS_MAX];
 	size_t npins;
 	char errbuf[CURL_ERROR_SIZE];
@@ -76,6 +77,11 @@ struct sock {
 	struct event *ev;
 };
 
+struct pin_seen {
+	uint64_t key;  /* hash of "host:port" */
+	uint64_t pins; /* hash of the RESOLVE entry (the addresses, in order) */
+};
+
 struct ma_https {
 	struct event_base *base;
 	CURLM *multi;
@@ -87,7 +93,9 @@ struct ma_https {
 	uint16_t port;
 	unsigned max_parallel;
 	struct list running, queue;
-	struct sock *socks; /* every socket curl asked us to watch */
+	struct sock *socks;    /* every socket curl asked us to watch */
+	struct pin_seen *seen; /* ring of recent pin sets per host:port (see reuse_ok) */
+	size_t nseen, seen_next;
 	uint64_t fetches;
 	bool closing;         /* ma_https_free is cancelling: no new fetches */
 	unsigned dispatching; /* > 0 while a user callback runs from process_done */
@@ -200,6 +208,79 @@ static curl_socket_t on_open_socket(void *userp, curlsocktype purpose, struct cu
 	if (!ok)
 		return CURL_SOCKET_BAD;
 	return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
+
+static bool pinned(const struct fetch *f, const char *ip)
+{
+	struct pinned p;
+	if (inet_pton(AF_INET, ip, &p.a.v4) == 1)
+		p.family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &p.a.v6) == 1)
+		p.family = AF_INET6;
+	else
+		return false;
+	for (size_t i = 0; i < f->npins; i++) {
+		if (f->pins[i].family != p.family)
+			continue;
+		if (p.family == AF_INET ? memcmp(&p.a.v4, &f->pins[i].a.v4, sizeof p.a.v4) == 0
+		                        : memcmp(&p.a.v6, &f->pins[i].a.v6, sizeof p.a.v6) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Last check before the request is sent, on a new or a reused connection: curl matches cached connections by host
+ * and port only, so a connection opened for another fetch's addresses must not carry this one. */
+static int on_prereq(void *userp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct fetch *f = userp;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (primary_ip != NULL && pinned(f, primary_ip))
+		return CURL_PREREQFUNC_OK;
+	f->off_pin = true;
+	return CURL_PREREQFUNC_ABORT;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* May this fetch reuse a cached connection to host:port? Only when the last fetch we saw for host:port had the
+ * same addresses: a cached connection then goes to one of ours. An unknown or changed pin set asks for a fresh
+ * connection (CURLOPT_FRESH_CONNECT) and is remembered. The ring holds a few entries per slot (the connection
+ * cache holds one per slot); forgetting a host only costs a reuse. on_prereq is the guarantee either way. */
+static bool reuse_ok(struct ma_https *h, const char *resolve)
+{
+	/* "host:port" is the key (host_ok keeps ':' out of host); the addresses after the second ':' are the pin set.
+	 */
+	const char *c1 = strchr(resolve, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (c2 == NULL)
+		return false;
+	uint64_t key = fnv1a(resolve, (size_t)(c2 - resolve));
+	uint64_t pins = fnv1a(c2 + 1, strlen(c2 + 1));
+	for (size_t i = 0; i < h->nseen; i++) {
+		if (h->seen[i].key != key)
+			continue;
+		bool same = h->seen[i].pins == pins;
+		h->seen[i].pins = pins;
+		return same;
+	}
+	size_t cap = 4 * (size_t)h->max_parallel;
+	if (h->seen == NULL && (h->seen = calloc(cap, sizeof *h->seen)) == NULL)
+		return false;
+	size_t slot = h->nseen < cap ? h->nseen++ : h->seen_next;
+	h->seen_next = (slot + 1) % cap;
+	h->seen[slot] = (struct pin_seen){.key = key, .pins = pins};
+	return false;
 }
 
 static void on_sock_event(evutil_socket_t fd, short what, void *arg);
@@ -344,6 +425,8 @@ static void deliver(struct fetch *f, CURLcode rc)
 		res.len = f->len;
 	} else if (res.status == MA_HTTPS_TOOBIG) {
 		res.why = f->errbuf[0] && rc != CURLE_WRITE_ERROR ? f->errbuf : "body over the size cap";
+	} else if (f->off_pin) {
+		res.why = "connected to an address not given";
 	} else {
 		res.why = f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
 	}
@@ -557,6 +640,10 @@ int ma_https_get(struct ma_https *h, const char *host, const char *path, const c
 	SET(CURLOPT_RESOLVE, f->resolve);
 	SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
 	SET(CURLOPT_OPENSOCKETDATA, f);
+	SET(CURLOPT_PREREQFUNCTION, on_prereq);
+	SET(CURLOPT_PREREQDATA, f);
+	if (!reuse_ok(h, resolve))
+		SET(CURLOPT_FRESH_CONNECT, 1L);
 	SET(CURLOPT_PROXY, ""); /* never a proxy from https_proxy/ALL_PROXY: the pin is the point */
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -634,6 +721,7 @@ static void free_now(struct ma_https *h)
 		free(s);
 	}
 	event_free(h->timer);
+	free(h->seen);
 	free(h->ca_file);
 	free(h);
 }

@@ -379,6 +379,44 @@ static void test_first_dead_second_alive(void **state)
 	got_free(&g);
 }
 
+/* curl reuses cached connections by host and port alone: a fetch pinned elsewhere must not ride on one. */
+static void step(struct ma_https *h, struct event_base *base, const char *const *addrs, struct got *g)
+{
+	memset(g, 0, sizeof *g);
+	assert_int_equal(ma_https_get(h, "mta-sts.good.test", "/.well-known/mta-sts.txt", addrs, 1, on_done, g), MA_OK);
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	assert_int_equal(g->calls, 1);
+}
+
+static void test_pin_survives_connection_reuse(void **state)
+{
+	(void)state;
+	static const char *const dead[] = {DEAD_ADDR};
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(
+	    ma_https_new(&(struct ma_https_opts){.base = base, .ca_file = testca_ca_file(ca), .port = nginx_port_g}, &h,
+	                 NULL),
+	    MA_OK);
+	struct got g;
+	int conns = nginx_connections(nginx);
+	step(h, base, addr1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	got_free(&g);
+	step(h, base, dead, &g); /* a live connection to ADDR is cached, but this fetch may only use DEAD_ADDR */
+	assert_int_equal(g.status, MA_HTTPS_CONNECT);
+	got_free(&g);
+	step(h, base, addr1, &g);
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	got_free(&g);
+	step(h, base, addr1, &g); /* same pins again: the connection is reused */
+	assert_int_equal(g.status, MA_HTTPS_OK);
+	got_free(&g);
+	assert_int_equal(nginx_connections(nginx) - conns, 2);
+	ma_https_free(h);
+	event_base_free(base);
+}
+
 static void test_ipv6(void **state)
 {
 	(void)state;
@@ -582,6 +620,7 @@ static void test_parallel_200(void **state)
 	struct got *g = calloc(N, sizeof *g);
 	assert_non_null(g);
 	int before = nginx_requests(nginx, "GET /.well-known/mta-sts.txt ");
+	int conns_before = nginx_connections(nginx);
 	double t0 = now_ms();
 	for (size_t i = 0; i < N; i++) {
 		const char *path = i % 10 ? "/.well-known/mta-sts.txt" : "/.well-known/none.txt";
@@ -599,7 +638,10 @@ static void test_parallel_200(void **state)
 	}
 	assert_int_equal(nginx_requests(nginx, "GET /.well-known/mta-sts.txt "), before + N - N / 10);
 	assert_int_equal(ma_https_fetches(h), N);
-	fprintf(stderr, "# %d fetches, 16 at a time: %.0f ms\n", N, ms);
+	/* Connections are reused (HTTP/2 multiplexing or keep-alive): never more than one per slot. */
+	int conns = nginx_connections(nginx) - conns_before;
+	assert_true(conns >= 1 && conns <= 16);
+	fprintf(stderr, "# %d fetches, 16 at a time: %.0f ms over %d connection(s)\n", N, ms, conns);
 	ma_https_free(h);
 	free(g);
 	event_base_free(base);
@@ -781,6 +823,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_failures),
 	    cmocka_unit_test(test_no_listener),
 	    cmocka_unit_test(test_first_dead_second_alive),
+	    cmocka_unit_test(test_pin_survives_connection_reuse),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_invalid_arguments),
 	    cmocka_unit_test(test_big_body_announced),

@@ -107,7 +107,7 @@ static int write_conf(struct nginx_server *n, const struct nginx_opts *o, const 
 	    "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log info;\n"
 	    "events { worker_connections 1024; }\n"
 	    "http {\n"
-	    "  log_format ma '$request';\n"
+	    "  log_format ma '$connection $request';\n"
 	    "  access_log %s ma;\n"
 	    "  client_body_temp_path %s/tmp/body;\n  proxy_temp_path %s/tmp/proxy;\n"
 	    "  fastcgi_temp_path %s/tmp/fastcgi;\n  uwsgi_temp_path %s/tmp/uwsgi;\n  scgi_temp_path %s/tmp/scgi;\n"
@@ -262,6 +262,39 @@ int nginx_requests(const struct nginx_server *n, const char *needle)
 			count++;
 	fclose(fp);
 	return count;
+}
+
+int nginx_connections(const struct nginx_server *n)
+{
+	/* Each line starts with nginx's connection serial number; count the distinct ones. */
+	FILE *fp = fopen(n->access_log, "r");
+	if (fp == NULL)
+		return 0;
+	size_t cap = 0, count = 0;
+	unsigned long *seen = NULL;
+	char line[4096];
+	while (fgets(line, sizeof line, fp) != NULL) {
+		char *end;
+		unsigned long c = strtoul(line, &end, 10);
+		if (end == line)
+			continue;
+		bool dup = false;
+		for (size_t i = 0; i < count && !dup; i++)
+			dup = seen[i] == c;
+		if (dup)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			unsigned long *ns = realloc(seen, cap * sizeof *ns);
+			if (ns == NULL)
+				break;
+			seen = ns;
+		}
+		seen[count++] = c;
+	}
+	fclose(fp);
+	free(seen);
+	return (int)count;
 }
 
 void nginx_stop(struct nginx_server *n)

@@ -40,6 +40,8 @@ int nginx_port(const struct nginx_server *n);
 const char *nginx_workdir(const struct nginx_server *n);
 /* Requests logged so far whose request line contains `needle` ("GET /x "), from the access log. */
 int nginx_requests(const struct nginx_server *n, const char *needle);
+/* Distinct client connections that carried a logged request so far. */
+int nginx_connections(const struct nginx_server *n);
 void nginx_stop(struct nginx_server *n);
 
 #endif
