@@ -574,8 +574,8 @@ static void test_trickle_times_out(void **state)
 	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
 	assert_true(g.why[0] != '\0');
-	assert_true(ms >= 1500);      /* it did get going */
-	assert_true(ms < 3000 + 500); /* and ended by its deadline */
+	assert_true(ms >= 1500);       /* it did get going */
+	assert_true(ms < 3000 + 1000); /* and ended by its deadline (with room for a loaded machine) */
 	got_free(&g);
 	slowtls_stop(s);
 }
@@ -590,7 +590,7 @@ static void test_stalled_handshake_times_out(void **state)
 	double ms = fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s), .timeout_ms = 1500},
 	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
-	assert_true(ms >= 1400 && ms < 1500 + 500);
+	assert_true(ms >= 1400 && ms < 1500 + 1000);
 	got_free(&g);
 	slowtls_stop(s);
 }
@@ -746,10 +746,12 @@ static void test_parallel_limit_and_deadline_per_fetch(void **state)
 		assert_int_equal(g[i].status, MA_HTTPS_TIMEOUT);
 		got_free(&g[i]);
 	}
-	double first = (g[0].at_ms > g[1].at_ms ? g[0].at_ms : g[1].at_ms) - t0;
+	/* Each queued fetch took the slot of a finished one and then had its own 1.2 s: the earliest of the second
+	 * pair ends at least a deadline after the earliest of the first. */
+	double first = (g[0].at_ms < g[1].at_ms ? g[0].at_ms : g[1].at_ms) - t0;
 	double second = (g[2].at_ms < g[3].at_ms ? g[2].at_ms : g[3].at_ms) - t0;
-	assert_true(first >= 1100 && first < 1900);
-	assert_true(second >= first + 1000); /* waited for a slot, then had its own 1.2 s */
+	assert_true(first >= 1100 && first < 3000);
+	assert_true(second >= first + 1100);
 	ma_https_free(h);
 	event_base_free(base);
 	slowtls_stop(s);
