@@ -151,6 +151,7 @@ static int grow(struct ma_engine *e)
  * question again starts a fresh query. */
 static void deliver(struct ma_engine *e, struct dquery *dq, const struct ma_dns_answer *ans)
 {
+	evtimer_del(&dq->timer);
 	for (struct waiter *w = dq->waiters, *next; w != NULL; w = next) {
 		next = w->next;
 		e->dns_waiting--;

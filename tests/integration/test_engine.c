@@ -293,6 +293,41 @@ static void test_coalescing(void **state)
 	event_base_free(base);
 }
 
+static void test_queue(void **state)
+{
+	(void)state;
+	/* Two questions in libunbound at a time, sixty asked: the rest wait their turn and every one is answered. */
+	struct event_base *base = event_base_new();
+	struct ma_engine_opts o = {
+	    .base = base,
+	    .server = knot_server_addr(knot),
+	    .trust_anchor_file = knot_trust_anchor_file(knot),
+	    .timeout_ms = 3000,
+	    .max_in_flight = 2,
+	};
+	struct ma_engine *e = NULL;
+	assert_int_equal(ma_engine_new(&o, &e, NULL), MA_OK);
+	enum { N = 60 };
+	struct got g[N];
+	memset(g, 0, sizeof g);
+	for (int i = 0; i < N; i++) {
+		char name[64];
+		snprintf(name, sizeof name, i % 2 ? "n%d.good.test" : "mx1.good.test", i);
+		ask(e, name, MA_DNS_T_A, &g[i]);
+	}
+	struct ma_engine_stats st;
+	ma_engine_stats(e, &st);
+	assert_int_equal(st.in_flight, N);
+	run_until_idle(e, base);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].status, i % 2 ? MA_DNS_NXDOMAIN : MA_DNS_ANSWER);
+		assert_int_equal(g[i].dnssec, MA_DNSSEC_SECURE);
+	}
+	ma_engine_free(e);
+	event_base_free(base);
+}
+
 static void test_free_cancels(void **state)
 {
 	(void)state;
@@ -349,8 +384,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_statuses_all_at_once), cmocka_unit_test(test_rdata_uncompressed),
-	    cmocka_unit_test(test_coalescing),           cmocka_unit_test(test_free_cancels),
-	    cmocka_unit_test(test_bad_questions),
+	    cmocka_unit_test(test_coalescing),           cmocka_unit_test(test_queue),
+	    cmocka_unit_test(test_free_cancels),         cmocka_unit_test(test_bad_questions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -112,17 +112,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void test_hostile_domains(void **state)
+/* Scan doms[0..n) through an engine of its own; returns the seconds taken. */
+static double scan_list(struct dom_result *doms, size_t n)
 {
-	(void)state;
-	struct dom_result doms[] = {
-	    {.domain = "good.hostile"},      {.domain = "silent.hostile"},  {.domain = "servfail.hostile"},
-	    {.domain = "refused.hostile"},   {.domain = "wrongid.hostile"}, {.domain = "tcclose.hostile"},
-	    {.domain = "tcgarbage.hostile"}, {.domain = "ptrloop.hostile"}, {.domain = "chain.hostile"},
-	    {.domain = "loop.hostile"},      {.domain = "toomany.hostile"}, {.domain = "split.hostile"},
-	    {.domain = "binary.hostile"},    {.domain = "many.hostile"},
-	};
-	const size_t n = sizeof doms / sizeof doms[0];
 	struct event_base *base = event_base_new();
 	const unsigned timeout_ms = 500, retries = 1;
 	struct ma_engine_opts eo = {
@@ -155,7 +147,24 @@ static void test_hostile_domains(void **state)
 	printf("# %zu hostile domains in %.2f s\n", n, took);
 	ma_engine_free(e);
 	event_base_free(base);
+	return took;
+}
 
+static void test_hostile_domains(void **state)
+{
+	(void)state;
+	struct dom_result doms[] = {
+	    {.domain = "good.hostile"},    {.domain = "silent.hostile"},    {.domain = "servfail.hostile"},
+	    {.domain = "refused.hostile"}, {.domain = "wrongid.hostile"},   {.domain = "ptrloop.hostile"},
+	    {.domain = "chain.hostile"},   {.domain = "loop.hostile"},      {.domain = "toomany.hostile"},
+	    {.domain = "split.hostile"},   {.domain = "binary.hostile"},    {.domain = "many.hostile"},
+	    {.domain = "tcclose.hostile"}, {.domain = "tcgarbage.hostile"},
+	};
+	const size_t n = sizeof doms / sizeof doms[0];
+	/* A server that breaks its TCP side breaks every query libunbound pipelines on that connection (RFC 7766
+	 * 6.2.1 reuse), as in the wild: the two TC=1 domains (last in the list) get an engine of their own so the
+	 * others' results stay deterministic. */
+	double took = scan_list(doms, n - 2) + scan_list(doms + n - 2, 2);
 	for (size_t i = 0; i < n; i++)
 		if (doms[i].done != 1 || doms[i].errors != 0)
 			fail_msg("%s: %d done, %d errors", doms[i].domain, doms[i].done, doms[i].errors);
@@ -181,8 +190,8 @@ static void test_hostile_domains(void **state)
 		if (strstr(d->findings, "missing") != NULL || strstr(d->findings, ".none ") != NULL)
 			fail_msg("%s: a failure read as a missing record: %s", d->domain, d->findings);
 	}
-	struct dom_result *good = &doms[0], *toomany = &doms[10], *split = &doms[11], *binary = &doms[12],
-	                  *many = &doms[13];
+	struct dom_result *good = &doms[0], *toomany = &doms[8], *split = &doms[9], *binary = &doms[10],
+	                  *many = &doms[11];
 	assert_int_equal(good->marks[MA_AREA_SPF], MA_MARK_PASS);
 	assert_int_not_equal(good->marks[MA_AREA_DMARC], MA_MARK_INCONCLUSIVE);
 	/* Over the record cap: the SPF lookup is unreadable, so SPF is inconclusive (DMARC is answered normally). */

@@ -4,7 +4,7 @@
  * answers everything, and the engine idle at the end.
  *
  * MA_SCANNER_SPEED_DOMAINS (default 3000) and MA_SCANNER_SPEED_CONCURRENCY (default 1000) size the run;
- * MA_SCANNER_SPEED_SIGN=1 signs the zone and validates. bench/scan measures the whole command against dnsperf. */
+ * MA_SCANNER_SPEED_SIGN=1 signs the zone and validates; MA_SCANNER_SPEED_IN_FLIGHT sets the engine's max_in_flight. bench/scan measures the whole command against dnsperf. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -184,6 +185,9 @@ static void test_estate(void **state)
 	       n, sign ? "signed, validating" : "unsigned, no validation", conc, s, n / s, asked / s,
 	       (unsigned long long)st.dns_queries, (unsigned long long)st.dns_coalesced,
 	       (unsigned long long)st.dns_retries, (unsigned long long)st.dns_timeouts);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("# peak RSS %.0f MB\n", ru.ru_maxrss / 1024.0);
 	assert_int_equal(r.done, n);
 	assert_int_equal(st.in_flight, 0);
 	if (r.inconclusive != 0)

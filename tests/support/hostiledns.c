@@ -13,13 +13,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MSG_MAX 65535
+#define SLOW_MS 1500 /* how late "slow" answers come */
+#define DELAYED_MAX 256
 #define ZONE "hostile"
 
-static const char *const labels[] = {"good",    "many",      "toomany",  "chain",   "loop",   "split",   "binary",
-                                     "tcclose", "tcgarbage", "servfail", "refused", "silent", "ptrloop", "wrongid"};
+static const char *const labels[] = {"slow",     "good",    "many",   "toomany", "chain",
+                                     "loop",     "split",   "binary", "tcclose", "tcgarbage",
+                                     "servfail", "refused", "silent", "ptrloop", "wrongid"};
 #define NLABELS (sizeof labels / sizeof labels[0])
 
 struct hostiledns {
@@ -28,7 +32,17 @@ struct hostiledns {
 	pthread_t thread;
 	char addr[64];
 	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	unsigned tcp_threads;
 	unsigned counts[NLABELS + 1];
+	struct delayed {
+		long long due_ms;
+		struct sockaddr_storage to;
+		socklen_t tolen;
+		uint8_t *msg;
+		size_t len;
+	} delayed[DELAYED_MAX];
+	size_t ndelayed;
 };
 
 /* A reply under construction. */
@@ -152,7 +166,7 @@ static void soa(struct out *o)
 	rr_end(o, at);
 }
 
-enum action { REPLY, DROP, CLOSE, GARBAGE };
+enum action { REPLY, DROP, CLOSE, GARBAGE, DELAY };
 
 static unsigned num(const char *s)
 {
@@ -275,6 +289,20 @@ static enum action respond(struct hostiledns *h, const struct query *q, bool tcp
 
 	if (strcmp(label, "silent") == 0)
 		return DROP;
+	if (strcmp(label, "slow") == 0) {
+		/* The right answer, too late for the first deadline. */
+		if (apex && q->type == 16) {
+			rr_txt(o, NULL, "v=spf1 -all", 11, false);
+			opt(o, q);
+			set_counts(o, 1, 0);
+		} else {
+			soa(o);
+			opt(o, q);
+			set_counts(o, 0, 1);
+			o->b[3] = (uint8_t)((o->b[3] & 0xF0) | (apex ? 0 : 3));
+		}
+		return DELAY;
+	}
 	if (strcmp(label, "servfail") == 0 || strcmp(label, "refused") == 0) {
 		header(o, q, label[0] == 's' ? 2 : 5, false, 0, 0);
 		opt(o, q);
@@ -399,7 +427,11 @@ static enum action respond(struct hostiledns *h, const struct query *q, bool tcp
 
 static void serve_tcp(struct hostiledns *h, int c)
 {
-	static struct out o;
+	struct out *op = malloc(sizeof *op);
+	if (op == NULL) {
+		close(c);
+		return;
+	}
 	struct timeval tv = {.tv_sec = 0, .tv_usec = 300000};
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	for (;;) {
@@ -413,23 +445,101 @@ static void serve_tcp(struct hostiledns *h, int c)
 		struct query q;
 		if (!parse_query(msg, len, &q))
 			break;
-		enum action a = respond(h, &q, true, &o);
-		if (a == CLOSE || a == DROP)
+		enum action a = respond(h, &q, true, op);
+		if (a == CLOSE || a == DROP || a == DELAY)
 			break;
 		if (a == GARBAGE) {
 			uint8_t junk[600];
 			junk[0] = 0x02;
-			junk[1] = 0x40; /* claims 576 octets */
-			for (size_t i = 2; i < sizeof junk; i++)
-				junk[i] = (uint8_t)(rand() & 0xff);
+			junk[1] = 0x40;                         /* claims 576 octets */
+			uint32_t x = 2463534242u ^ (uint32_t)c; /* xorshift: any bytes will do */
+			for (size_t i = 2; i < sizeof junk; i++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				junk[i] = (uint8_t)x;
+			}
 			(void)send(c, junk, sizeof junk, MSG_NOSIGNAL);
 			break;
 		}
-		uint8_t pre[2] = {(uint8_t)(o.n >> 8), (uint8_t)o.n};
-		if (send(c, pre, 2, MSG_NOSIGNAL) != 2 || send(c, o.b, o.n, MSG_NOSIGNAL) != (ssize_t)o.n)
+		uint8_t pre[2] = {(uint8_t)(op->n >> 8), (uint8_t)op->n};
+		if (send(c, pre, 2, MSG_NOSIGNAL) != 2 || send(c, op->b, op->n, MSG_NOSIGNAL) != (ssize_t)op->n)
 			break;
 	}
 	close(c);
+	free(op);
+}
+
+/* Each TCP connection in a thread of its own, so a slow or silent one (the resolver pipelines, or waits) never
+ * holds up the next; hostiledns_stop waits for them all. */
+struct tcp_job {
+	struct hostiledns *h;
+	int fd;
+};
+
+static void *tcp_thread(void *arg)
+{
+	struct tcp_job *j = arg;
+	struct hostiledns *h = j->h;
+	serve_tcp(h, j->fd);
+	free(j);
+	pthread_mutex_lock(&h->lock);
+	h->tcp_threads--;
+	pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void start_tcp(struct hostiledns *h, int fd)
+{
+	struct tcp_job *j = malloc(sizeof *j);
+	pthread_t t;
+	pthread_attr_t attr;
+	if (j == NULL) {
+		close(fd);
+		return;
+	}
+	j->h = h;
+	j->fd = fd;
+	pthread_mutex_lock(&h->lock);
+	h->tcp_threads++;
+	pthread_mutex_unlock(&h->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, tcp_thread, j) != 0) {
+		pthread_mutex_lock(&h->lock);
+		h->tcp_threads--;
+		pthread_mutex_unlock(&h->lock);
+		close(fd);
+		free(j);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send the delayed replies that are due; returns the poll timeout until the next one (-1: none). */
+static int send_due(struct hostiledns *h)
+{
+	long long now = now_ms(), next = -1;
+	for (size_t i = 0; i < h->ndelayed;) {
+		struct delayed *d = &h->delayed[i];
+		if (d->due_ms <= now) {
+			(void)sendto(h->udp, d->msg, d->len, 0, (struct sockaddr *)&d->to, d->tolen);
+			free(d->msg);
+			*d = h->delayed[--h->ndelayed];
+			continue;
+		}
+		if (next < 0 || d->due_ms - now < next)
+			next = d->due_ms - now;
+		i++;
+	}
+	return (int)next;
 }
 
 static void *run(void *arg)
@@ -438,7 +548,8 @@ static void *run(void *arg)
 	static struct out o;
 	for (;;) {
 		struct pollfd p[3] = {{h->udp, POLLIN, 0}, {h->tcp, POLLIN, 0}, {h->stop[0], POLLIN, 0}};
-		if (poll(p, 3, -1) < 0) {
+		int wait = send_due(h);
+		if (poll(p, 3, wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -451,13 +562,26 @@ static void *run(void *arg)
 			socklen_t fl = sizeof from;
 			ssize_t n = recvfrom(h->udp, msg, sizeof msg, 0, (struct sockaddr *)&from, &fl);
 			struct query q;
-			if (n > 0 && parse_query(msg, (size_t)n, &q) && respond(h, &q, false, &o) == REPLY)
+			enum action a = n > 0 && parse_query(msg, (size_t)n, &q) ? respond(h, &q, false, &o) : DROP;
+			if (a == REPLY) {
 				(void)sendto(h->udp, o.b, o.n, 0, (struct sockaddr *)&from, fl);
+			} else if (a == DELAY && h->ndelayed < DELAYED_MAX) {
+				struct delayed *d = &h->delayed[h->ndelayed];
+				d->msg = malloc(o.n);
+				if (d->msg != NULL) {
+					memcpy(d->msg, o.b, o.n);
+					d->len = o.n;
+					d->to = from;
+					d->tolen = fl;
+					d->due_ms = now_ms() + SLOW_MS;
+					h->ndelayed++;
+				}
+			}
 		}
 		if (p[1].revents & POLLIN) {
 			int c = accept(h->tcp, NULL, NULL);
 			if (c >= 0)
-				serve_tcp(h, c);
+				start_tcp(h, c);
 		}
 	}
 	return NULL;
@@ -473,6 +597,7 @@ struct hostiledns *hostiledns_start(const char *addr, int first_port)
 	if (h == NULL)
 		return NULL;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->idle, NULL);
 	h->udp = h->tcp = -1;
 	for (int port = first_port; port <= 20999; port++) {
 		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -541,6 +666,13 @@ void hostiledns_stop(struct hostiledns *h)
 		return;
 	(void)write(h->stop[1], "x", 1);
 	pthread_join(h->thread, NULL);
+	pthread_mutex_lock(&h->lock);
+	while (h->tcp_threads > 0)
+		pthread_cond_wait(&h->idle, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	pthread_cond_destroy(&h->idle);
+	for (size_t i = 0; i < h->ndelayed; i++)
+		free(h->delayed[i].msg);
 	close(h->udp);
 	close(h->tcp);
 	close(h->stop[0]);

@@ -17,6 +17,7 @@
  *   tcgarbage  UDP: TC=1; TCP: a length prefix followed by random octets
  *   servfail   RCODE 2;  refused  RCODE 5
  *   silent     no answer at all (the query times out)
+ *   slow       the right answer (TXT "v=spf1 -all" at the apex, NXDOMAIN below), 1.5 s late, over UDP
  *   ptrloop    an answer whose owner name is a compression pointer to itself
  *   wrongid    the right answer with the wrong message ID (a spoofing attempt: it must be ignored)
  * Anything else under hostile. is NXDOMAIN, with an SOA in the authority section (RFC 2308). */
