@@ -357,7 +357,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
  * (outgoing-range), so that is bounded by our descriptor limit with room left for HTTPS and the caller. */
 static int tune(struct ma_engine *e, char **why)
 {
-	unsigned range = 4096;
+	/* A port per question in flight with room for libunbound's retransmissions, at most 4096. */
+	unsigned range = e->max_ub > 2048 ? 4096 : e->max_ub * 2 < 64 ? 64 : e->max_ub * 2;
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		rlim_t half = rl.rlim_cur / 2;
