@@ -32,6 +32,11 @@
 
 #include "lib/err.h"
 
+/* CURLOPT_PROTOCOLS_STR came with 7.85.0 and CURLOPT_PREREQFUNCTION with 7.80.0 (Debian 12 has 7.88.1). */
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "libcurl 7.85.0 or later is needed"
+#endif
+
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_PORT 443
 #define DEFAULT_PARALLEL 64

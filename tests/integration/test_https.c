@@ -191,7 +191,7 @@ static int setup(void **state)
 	if (ca == NULL)
 		return -1;
 
-	struct testca_leaf wrong, expired, self, rsa, notyet, ipv6;
+	struct testca_leaf wrong, expired, self, rsa, notyet, ipv6, wildcard;
 	make_leaf("good", "mta-sts.good.test", 0, 0, false, TESTCA_EC, &good_leaf);
 	make_leaf("wrong", "mta-sts.other.test", 0, 0, false, TESTCA_EC, &wrong);
 	make_leaf("expired", "mta-sts.expired.test", -10L * 86400, -86400, false, TESTCA_EC, &expired);
@@ -199,6 +199,7 @@ static int setup(void **state)
 	make_leaf("self", "mta-sts.self.test", 0, 0, true, TESTCA_EC, &self);
 	make_leaf("rsa", "mta-sts.rsa.test", 0, 0, false, TESTCA_RSA, &rsa);
 	make_leaf("ipv6", "mta-sts.v6.test", 0, 0, false, TESTCA_EC, &ipv6);
+	make_leaf("wildcard", "*.many.test", 0, 0, false, TESTCA_EC, &wildcard);
 
 	/* The web root: the policy, a 10 MB file, and a target the redirect points at. */
 	char www[600], path[700];
@@ -228,6 +229,7 @@ static int setup(void **state)
 	    {.name = "mta-sts.self.test", .cert = self.chain, .key = self.key, .root = www},
 	    {.name = "mta-sts.rsa.test", .cert = rsa.chain, .key = rsa.key, .root = www},
 	    {.name = "mta-sts.v6.test", .cert = ipv6.chain, .key = ipv6.key, .root = www},
+	    {.name = "*.many.test", .cert = wildcard.chain, .key = wildcard.key, .root = www},
 	};
 	have_ipv6 = access("/proc/net/if_inet6", R_OK) == 0;
 	char ngdir[600];
@@ -270,6 +272,16 @@ static int teardown(void **state)
 			fprintf(stderr, "could not remove %s\n", tmpdir);
 	}
 	return 0;
+}
+
+/* nginx logs a request after sending its response, so a client can see the answer before the log line exists:
+ * wait (up to 3 s) for the count to reach want, then a little longer for any request beyond it. */
+static int requests_settled(const char *needle, int want)
+{
+	for (int i = 0; i < 300 && nginx_requests(nginx, needle) < want; i++)
+		usleep(10 * 1000);
+	usleep(50 * 1000);
+	return nginx_requests(nginx, needle);
 }
 
 /* ---- responses ---- */
@@ -317,7 +329,7 @@ static void test_redirect_not_followed(void **state)
 	/* RFC 8461 3.3: "HTTP 3xx redirects MUST NOT be followed" — the 301 itself is the answer. */
 	assert_int_equal(g.status, MA_HTTPS_OK);
 	assert_int_equal(g.http_status, 301);
-	assert_int_equal(nginx_requests(nginx, "GET /.well-known/redirect "), 1);
+	assert_int_equal(requests_settled("GET /.well-known/redirect ", 1), 1);
 	assert_int_equal(nginx_requests(nginx, "GET /moved.txt "), before);
 	got_free(&g);
 }
@@ -400,6 +412,7 @@ static void test_pin_survives_connection_reuse(void **state)
 	    MA_OK);
 	struct got g;
 	int conns = nginx_connections(nginx);
+	int reqs = nginx_requests(nginx, "GET /.well-known/mta-sts.txt ");
 	step(h, base, addr1, &g);
 	assert_int_equal(g.status, MA_HTTPS_OK);
 	got_free(&g);
@@ -412,6 +425,7 @@ static void test_pin_survives_connection_reuse(void **state)
 	step(h, base, addr1, &g); /* same pins again: the connection is reused */
 	assert_int_equal(g.status, MA_HTTPS_OK);
 	got_free(&g);
+	assert_int_equal(requests_settled("GET /.well-known/mta-sts.txt ", reqs + 3), reqs + 3);
 	assert_int_equal(nginx_connections(nginx) - conns, 2);
 	ma_https_free(h);
 	event_base_free(base);
@@ -560,8 +574,8 @@ static void test_trickle_times_out(void **state)
 	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
 	assert_true(g.why[0] != '\0');
-	assert_true(ms >= 1500);      /* it did get going */
-	assert_true(ms < 3000 + 500); /* and ended by its deadline */
+	assert_true(ms >= 1500);       /* it did get going */
+	assert_true(ms < 3000 + 1000); /* and ended by its deadline (with room for a loaded machine) */
 	got_free(&g);
 	slowtls_stop(s);
 }
@@ -576,7 +590,7 @@ static void test_stalled_handshake_times_out(void **state)
 	double ms = fetch_one(&(struct fetch_opts){.port = (uint16_t)slowtls_port(s), .timeout_ms = 1500},
 	                      "mta-sts.good.test", "/", addr1, 1, &g);
 	assert_int_equal(g.status, MA_HTTPS_TIMEOUT);
-	assert_true(ms >= 1400 && ms < 1500 + 500);
+	assert_true(ms >= 1400 && ms < 1500 + 1000);
 	got_free(&g);
 	slowtls_stop(s);
 }
@@ -620,6 +634,7 @@ static void test_parallel_200(void **state)
 	struct got *g = calloc(N, sizeof *g);
 	assert_non_null(g);
 	int before = nginx_requests(nginx, "GET /.well-known/mta-sts.txt ");
+	int none_before = nginx_requests(nginx, "GET /.well-known/none.txt ");
 	int conns_before = nginx_connections(nginx);
 	double t0 = now_ms();
 	for (size_t i = 0; i < N; i++) {
@@ -636,12 +651,64 @@ static void test_parallel_200(void **state)
 			assert_memory_equal(g[i].body, policy, sizeof policy - 1);
 		got_free(&g[i]);
 	}
-	assert_int_equal(nginx_requests(nginx, "GET /.well-known/mta-sts.txt "), before + N - N / 10);
+	assert_int_equal(requests_settled("GET /.well-known/mta-sts.txt ", before + N - N / 10), before + N - N / 10);
+	assert_int_equal(requests_settled("GET /.well-known/none.txt ", none_before + N / 10), none_before + N / 10);
 	assert_int_equal(ma_https_fetches(h), N);
 	/* Connections are reused (HTTP/2 multiplexing or keep-alive): never more than one per slot. */
 	int conns = nginx_connections(nginx) - conns_before;
 	assert_true(conns >= 1 && conns <= 16);
 	fprintf(stderr, "# %d fetches, 16 at a time: %.0f ms over %d connection(s)\n", N, ms, conns);
+	ma_https_free(h);
+	free(g);
+	event_base_free(base);
+}
+
+static double cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+}
+
+static void test_many_hosts(void **state)
+{
+	(void)state;
+	/* Distinct policy hosts, as in a scan of many domains: one TLS connection each, 64 at a time. */
+	enum { N = 300 };
+	struct event_base *base = event_base_new();
+	struct ma_https *h = NULL;
+	assert_int_equal(ma_https_new(
+	                     &(struct ma_https_opts){
+	                         .base = base, .ca_file = testca_ca_file(ca), .port = nginx_port_g, .max_parallel = 64},
+	                     &h, NULL),
+	                 MA_OK);
+	struct got *g = calloc(N, sizeof *g);
+	assert_non_null(g);
+	int conns_before = nginx_connections(nginx);
+	int reqs_before = nginx_requests(nginx, "GET /.well-known/mta-sts.txt ");
+	long rss_before = maxrss_kb();
+	double cpu0 = cpu_ms();
+	double t0 = now_ms();
+	for (size_t i = 0; i < N; i++) {
+		char host[64];
+		snprintf(host, sizeof host, "d%zu.many.test", i);
+		assert_int_equal(ma_https_get(h, host, "/.well-known/mta-sts.txt", addr1, 1, on_many, &g[i]), MA_OK);
+	}
+	assert_int_not_equal(event_base_dispatch(base), -1);
+	double ms = now_ms() - t0, cpu = cpu_ms() - cpu0;
+	for (size_t i = 0; i < N; i++) {
+		if (g[i].calls != 1 || g[i].status != MA_HTTPS_OK || g[i].http_status != 200)
+			fail_msg("fetch %zu: calls %d status %d http %d why '%s'", i, g[i].calls, (int)g[i].status,
+			         g[i].http_status, g[i].why);
+		got_free(&g[i]);
+	}
+	assert_int_equal(requests_settled("GET /.well-known/mta-sts.txt ", reqs_before + N), reqs_before + N);
+	int conns = nginx_connections(nginx) - conns_before;
+	assert_int_equal(conns, N); /* no connection carried two hosts */
+	fprintf(stderr,
+	        "# %d hosts, 64 at a time: %.0f ms (%.0f fetches/s), client CPU %.2f ms a fetch, peak RSS +%ld KiB\n",
+	        N, ms, N / (ms / 1000.0), cpu / N, maxrss_kb() - rss_before);
 	ma_https_free(h);
 	free(g);
 	event_base_free(base);
@@ -679,10 +746,12 @@ static void test_parallel_limit_and_deadline_per_fetch(void **state)
 		assert_int_equal(g[i].status, MA_HTTPS_TIMEOUT);
 		got_free(&g[i]);
 	}
-	double first = (g[0].at_ms > g[1].at_ms ? g[0].at_ms : g[1].at_ms) - t0;
+	/* Each queued fetch took the slot of a finished one and then had its own 1.2 s: the earliest of the second
+	 * pair ends at least a deadline after the earliest of the first. */
+	double first = (g[0].at_ms < g[1].at_ms ? g[0].at_ms : g[1].at_ms) - t0;
 	double second = (g[2].at_ms < g[3].at_ms ? g[2].at_ms : g[3].at_ms) - t0;
-	assert_true(first >= 1100 && first < 1900);
-	assert_true(second >= first + 1000); /* waited for a slot, then had its own 1.2 s */
+	assert_true(first >= 1100 && first < 3000);
+	assert_true(second >= first + 1100);
 	ma_https_free(h);
 	event_base_free(base);
 	slowtls_stop(s);
@@ -833,6 +902,7 @@ int main(void)
 	    cmocka_unit_test(test_stalled_handshake_times_out),
 	    cmocka_unit_test(test_plain_text_server),
 	    cmocka_unit_test(test_parallel_200),
+	    cmocka_unit_test(test_many_hosts),
 	    cmocka_unit_test(test_parallel_limit_and_deadline_per_fetch),
 	    cmocka_unit_test(test_free_cancels_pending),
 	    cmocka_unit_test(test_free_from_callback),

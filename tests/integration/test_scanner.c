@@ -34,6 +34,11 @@ static const struct knot_zone zones[] = {
     {.origin = "bare.test.", .sign = true, .text = "@ A 192.0.2.7\n"},
     {.origin = "bogus.test.", .sign = true, .bogus = true, .text = GOOD_ZONE},
     {.origin = "unsigned.test.", .text = GOOD_ZONE},
+    /* MTA-STS announced, its policy host on an address where nothing listens (RFC 8461 3.3 fetch fails). */
+    {.origin = "sts.test.",
+     .sign = true,
+     .text = GOOD_ZONE "_mta-sts TXT \"v=STSv1; id=20260101\"\n"
+                       "mta-sts A 127.0.20.9\n"},
 };
 
 static int setup(void **state)
@@ -59,6 +64,7 @@ struct dom_result {
 	int done, errors;
 	enum ma_mark marks[MA_AREA_COUNT];
 	char reasons[MA_AREA_COUNT][128];
+	char findings[2048];
 };
 
 struct run {
@@ -99,6 +105,15 @@ static void on_done(void *arg, void *user, const char *domain, const struct ma_s
 		printf("# %s: %s\n", domain, dump);
 		free(dump);
 	}
+	size_t fi, used = 0;
+	json_t *f;
+	json_array_foreach(json_object_get(doc, "findings"), fi, f)
+	{
+		int w = snprintf(d->findings + used, sizeof d->findings - used, "%s ",
+		                 json_string_value(json_object_get(f, "id")));
+		if (w > 0 && (size_t)w < sizeof d->findings - used)
+			used += (size_t)w;
+	}
 	json_t *areas = json_object_get(doc, "areas");
 	for (int a = 0; a < MA_AREA_COUNT; a++) {
 		json_t *ar = json_object_get(areas, ma_scan_area_name((enum ma_scan_area)a));
@@ -127,6 +142,8 @@ static struct ma_engine *engine_for(struct event_base *base, unsigned timeout_ms
 	    .trust_anchor_file = knot_trust_anchor_file(knot),
 	    .timeout_ms = timeout_ms,
 	    .retries = 1,
+	    .https_timeout_ms = 3000,
+	    .https_port = 20999, /* nothing listens there */
 	};
 	struct ma_engine *e = NULL;
 	char *why = NULL;
@@ -135,6 +152,8 @@ static struct ma_engine *engine_for(struct event_base *base, unsigned timeout_ms
 		fail_msg("engine: %s", why ? why : ma_err_str(err));
 	return e;
 }
+
+static struct ma_engine_stats last_stats;
 
 static void scan_all(struct run *r, unsigned concurrency)
 {
@@ -154,6 +173,7 @@ static void scan_all(struct run *r, unsigned concurrency)
 	struct ma_engine_stats st;
 	ma_engine_stats(e, &st);
 	assert_int_equal(st.in_flight, 0);
+	last_stats = st;
 	printf("# %zu domains, %llu queries to libunbound, %llu coalesced, %llu retries, %llu timeouts\n", r->n,
 	       (unsigned long long)st.dns_queries, (unsigned long long)st.dns_coalesced,
 	       (unsigned long long)st.dns_retries, (unsigned long long)st.dns_timeouts);
@@ -200,6 +220,21 @@ static void test_domains(void **state)
 	assert_int_not_equal(doms[3].marks[MA_AREA_DNSSEC], MA_MARK_INCONCLUSIVE);
 }
 
+static void test_mtasts_fetch(void **state)
+{
+	(void)state;
+	/* The HTTPS need goes through the engine's fetcher to the address the scan resolved: nothing listens, so the
+	 * fetch fails and the scan says the policy is unreachable (a finding, not a missing policy). */
+	struct dom_result doms[] = {{.domain = "sts.test"}};
+	struct run r = {.doms = doms, .n = 1};
+	scan_all(&r, 1);
+	assert_int_equal(doms[0].done, 1);
+	assert_int_equal(last_stats.https_fetches, 1);
+	if (strstr(doms[0].findings, "scan.mtasts.policy-unreachable") == NULL)
+		fail_msg("sts.test findings: %s", doms[0].findings);
+	assert_int_not_equal(doms[0].marks[MA_AREA_MTASTS], MA_MARK_PASS);
+}
+
 static void test_many_domains_bounded(void **state)
 {
 	(void)state;
@@ -238,6 +273,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_domains),
+	    cmocka_unit_test(test_mtasts_fetch),
 	    cmocka_unit_test(test_many_domains_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

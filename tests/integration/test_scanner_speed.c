@@ -4,7 +4,8 @@
  * answers everything, and the engine idle at the end.
  *
  * MA_SCANNER_SPEED_DOMAINS (default 3000) and MA_SCANNER_SPEED_CONCURRENCY (default 1000) size the run;
- * MA_SCANNER_SPEED_SIGN=1 signs the zone and validates; MA_SCANNER_SPEED_IN_FLIGHT sets the engine's max_in_flight. bench/scan measures the whole command against dnsperf. */
+ * MA_SCANNER_SPEED_SIGN=1 signs the zone and validates; MA_SCANNER_SPEED_IN_FLIGHT sets the engine's max_in_flight.
+ * bench/scan measures the whole command against dnsperf. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
